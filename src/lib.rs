@@ -1,0 +1,21 @@
+//! # alrao
+//!
+//! *All Learning Rates At Once* (Blier, Wolinski, Ollivier): every feature of a network gets
+//! its own SGD learning rate, drawn once and log-uniformly in `[eta_min, eta_max]`; the output
+//! layer is replaced by `K` copies with learning rates spread over the same range, and their
+//! predictions are mixed by the switch distribution of van Erven, Grünwald and de Rooij.
+//!
+//! Layers:
+//! - [`averaging`]: the switch, Bayesian model averaging, exact references. No candle.
+//! - `data` (feature `training`): IDX readers and the image data sets.
+//! - `training` (feature `training`): per-feature learning rates, output copies, the Alrao
+//!   optimizer, baselines, models and the experiment runner, on candle.
+#![warn(missing_docs)]
+
+pub mod averaging;
+pub mod tolerance;
+
+#[cfg(feature = "training")]
+pub mod data;
+#[cfg(feature = "training")]
+pub mod training;
