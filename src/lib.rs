@@ -7,7 +7,7 @@
 //!
 //! Layers:
 //! - [`averaging`]: the switch, Bayesian model averaging, exact references. No candle.
-//! - `data` (feature `training`): IDX readers and the image data sets.
+//! - `data` (feature `data`): IDX readers and the image data sets.
 //! - `training` (feature `training`): per-feature learning rates, output copies, the Alrao
 //!   optimizer, baselines, models and the experiment runner, on candle.
 #![warn(missing_docs)]
@@ -15,7 +15,7 @@
 pub mod averaging;
 pub mod tolerance;
 
-#[cfg(feature = "training")]
+#[cfg(feature = "data")]
 pub mod data;
 #[cfg(feature = "training")]
 pub mod training;
