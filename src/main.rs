@@ -280,7 +280,7 @@ fn run_one(config: &RunConfig, splits: &ImageSplits, out: &Path) -> Result<RunRe
                 bar.set_message(format!("loss {:.4}", running / seen as f64));
             }
         }
-        RunEvent::EpochEnd(record) => bar.println(epoch_line(record)),
+        RunEvent::EpochEnd(record) => bar.suspend(|| eprintln!("{}", epoch_line(record))),
     };
     let result = run_classification(config, splits, &Device::Cpu, &mut observe)?;
     bar.finish_and_clear();

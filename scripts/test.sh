@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# alrao's test suite, as CI runs it (.ci/run calls this script).
+#
+# Fetches the real data first (about 15 s; skipped when present) so that the tests on real
+# files run, then checks formatting, lints, the documentation, that the averaging layer
+# builds and passes its tests without candle, and runs every test.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/fetch-data.sh
+
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+
+# the averaging layer alone: no candle in its dependency tree, and its tests pass
+if cargo tree --no-default-features -e normal --prefix none | grep -q '^candle'; then
+    echo "error: alrao with default features off depends on candle" >&2
+    exit 1
+fi
+cargo test --no-default-features
+
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+cargo test
