@@ -457,32 +457,32 @@ fn from_state_rejects_invalid_states() {
         ),
         (
             SwitchState {
-                log_w_a: vec![],
-                log_w_b: vec![],
+                w_a: vec![],
+                w_b: vec![],
                 ..good.clone()
             },
-            "log_w_a",
+            "w_a",
         ),
         (
             SwitchState {
-                log_w_b: good.log_w_b[..2].to_vec(),
+                w_b: good.w_b[..2].to_vec(),
                 ..good.clone()
             },
-            "log_w_b",
+            "w_b",
         ),
         (
             SwitchState {
-                log_w_a: vec![f64::NAN, good.log_w_a[1], good.log_w_a[2]],
+                w_a: vec![f64::NAN, good.w_a[1], good.w_a[2]],
                 ..good.clone()
             },
-            "log_w_a",
+            "w_a",
         ),
         (
             SwitchState {
-                log_w_a: good.log_w_a.iter().map(|x| x + 1.0).collect(),
+                w_a: good.w_a.iter().map(|x| x + 1.0).collect(),
                 ..good.clone()
             },
-            "log_w_a",
+            "w_a",
         ),
         (
             SwitchState {

@@ -5,7 +5,7 @@
 
 use thiserror::Error;
 
-/// What can go wrong when building or feeding a switch.
+/// What can go wrong when building or feeding a model average.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum AveragingError {
@@ -91,10 +91,35 @@ pub enum AveragingError {
         got: usize,
     },
 
-    /// A saved switch state does not describe a switch.
-    #[error("invalid switch state: {field}: {reason}")]
+    /// The switching rate of fixed share must lie in `[0, 1]`.
+    #[error("alpha must lie in [0, 1], got {alpha}")]
+    AlphaOutOfRange {
+        /// The rejected value.
+        alpha: f64,
+    },
+
+    /// A prior probability over models was negative, infinite or NaN.
+    #[error("prior probability of model {model} must be finite and non-negative, got {value}")]
+    InvalidPrior {
+        /// Index of the model, from 0.
+        model: usize,
+        /// The rejected value.
+        value: f64,
+    },
+
+    /// The prior over models must sum to one within `1e-12`.
+    #[error("the prior over models must sum to 1 (within 1e-12), got {sum}")]
+    PriorSum {
+        /// The sum of the given prior.
+        sum: f64,
+    },
+
+    /// A saved state does not describe a model average.
+    #[error("invalid saved state: {field}: {reason}")]
     InvalidState {
-        /// The field of [`SwitchState`](crate::averaging::SwitchState) that is wrong.
+        /// The field of the state ([`SwitchState`](crate::averaging::SwitchState),
+        /// [`BmaState`](crate::averaging::BmaState) or
+        /// [`FixedShareState`](crate::averaging::FixedShareState)) that is wrong.
         field: &'static str,
         /// What is wrong with it.
         reason: String,

@@ -36,24 +36,27 @@ pub fn switch_hazard(t: u64) -> BigRational {
     BigRational::new(BigInt::from(1), BigInt::from(t) + 1)
 }
 
-/// `(ln h(t), ln(1 - h(t)))` for `h(t) = 1/(t+1)`, as `(-ln(t+1), -ln(1 + 1/t))`.
-pub(crate) fn log_switch_hazard(t: u64) -> (f64, f64) {
+/// `(h(t), 1 - h(t)) = (1/(t+1), t/(t+1))` in f64, each correctly rounded.
+pub(crate) fn switch_hazard_f64(t: u64) -> (f64, f64) {
     let t = t as f64;
-    (-t.ln_1p(), -(1.0 / t).ln_1p())
+    (1.0 / (t + 1.0), t / (t + 1.0))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_traits::ToPrimitive;
 
-    /// The f64 hazard is the logarithm of the exact one: `h(1) = 1/2`, `h(9) = 1/10`.
+    /// The f64 hazard is the exact one rounded to nearest: `h(1) = 1/2`, `h(9) = 1/10`,
+    /// and `h(10^6)`, checked against the rational value.
     #[test]
-    fn log_hazard_matches_exact_hazard() {
-        let (log_h, log_stay) = log_switch_hazard(1);
-        assert!((log_h - 0.5f64.ln()).abs() < 1e-15);
-        assert!((log_stay - 0.5f64.ln()).abs() < 1e-15);
-        let (log_h, log_stay) = log_switch_hazard(9);
-        assert!((log_h - 0.1f64.ln()).abs() < 1e-15);
-        assert!((log_stay - 0.9f64.ln()).abs() < 1e-15);
+    fn f64_hazard_matches_exact_hazard() {
+        for t in [1u64, 9, 1_000_000] {
+            let (h, stay) = switch_hazard_f64(t);
+            let exact = switch_hazard(t);
+            assert_eq!(h, exact.to_f64().unwrap());
+            let one = BigRational::from_integer(BigInt::from(1));
+            assert_eq!(stay, (one - exact).to_f64().unwrap());
+        }
     }
 }

@@ -1,16 +1,7 @@
 //! Sums of probabilities held as natural logarithms.
 //!
-//! Probabilities of zero are held as `-inf`. Both functions return `-inf` for a sum of
+//! Probabilities of zero are held as `-inf`. [`log_sum_exp`] returns `-inf` for a sum of
 //! zeros instead of the `-inf - (-inf) = NaN` that a plain max-shift would produce.
-
-/// `ln(e^a + e^b)`, exact for `-inf` arguments.
-pub(crate) fn log_add_exp(a: f64, b: f64) -> f64 {
-    let (high, low) = if a >= b { (a, b) } else { (b, a) };
-    if low == f64::NEG_INFINITY {
-        return high;
-    }
-    high + (low - high).exp().ln_1p()
-}
 
 /// `ln(sum_i e^(x_i))`, shifted by the largest term; `-inf` when every term is `-inf` or
 /// there is none.
@@ -34,8 +25,6 @@ mod tests {
     #[test]
     fn zero_probabilities_give_no_nan() {
         let minus_inf = f64::NEG_INFINITY;
-        assert_eq!(log_add_exp(minus_inf, minus_inf), minus_inf);
-        assert_eq!(log_add_exp(minus_inf, -2.0), -2.0);
         assert_eq!(log_sum_exp(&[minus_inf, minus_inf]), minus_inf);
         assert_eq!(log_sum_exp(&[]), minus_inf);
         assert_eq!(log_sum_exp(&[minus_inf, 0.5]), 0.5);

@@ -1,31 +1,50 @@
-//! Switch model averaging over the output copies: the averaging layer of alrao, without
+//! Sequential model averaging over the output copies: the averaging layer of alrao, without
 //! candle.
 //!
+//! - [`ModelAverage`]: what every average offers (update with one observation or a
+//!   minibatch, posterior, log-loss, saved state), and [`Method`], the choice of average
+//!   as a user or the command line states it.
 //! - [`Switch`]: the switch distribution (van Erven, Grünwald, de Rooij, NIPS 2007,
-//!   Algorithm 1; Alrao paper, Appendix A) in f64 log space, with its saved state
+//!   Algorithm 1; Alrao paper, Appendix A), any prior over models, with its saved state
 //!   [`SwitchState`]. `theta = 0` is Bayesian model averaging.
-//! - [`ObservationMode`]: whether a minibatch is one tempered observation or one per sample.
-//! - [`ExactSwitch`] and [`brute_force()`]: exact rational references, the forward recursion
-//!   and the explicit sum over truncated switch sequences, for tests.
+//! - [`Bma`]: Bayesian model averaging in closed form, any prior.
+//! - [`FixedShare`]: fixed share (Herbster and Warmuth 1998), constant switching rate.
+//! - [`ObservationMode`]: what one observation is when the models score a minibatch,
+//!   [`ObservationMode::MinibatchMean`] (one tempered observation) or
+//!   [`ObservationMode::PerSample`].
+//! - References for tests: [`ExactSwitch`] and [`brute_force()`], exact rationals (the
+//!   forward recursion and the explicit sum over truncated switch sequences), and
+//!   [`HighPrecisionSwitch`], the recursion in 200-bit-or-more floating point for long runs.
 //!
 //! The mathematics and the tests that check each statement are in `theory/switch.md`.
 
+mod bma;
 mod brute_force;
 mod error;
 mod exact;
+mod fixed_share;
 mod hazard;
+mod high_precision;
+mod input;
 mod log_space;
+mod model_average;
 mod observation;
+mod prior;
 mod state;
 mod switch;
 
+pub use bma::Bma;
 pub use brute_force::{
     brute_force, switch_time_prior, truncated_sequences, BruteForceSums, TruncatedPrior,
     TruncatedSequence,
 };
 pub use error::AveragingError;
 pub use exact::ExactSwitch;
+pub use fixed_share::FixedShare;
 pub use hazard::{switch_hazard, ExactHazard};
+pub use high_precision::{HighPrecisionSwitch, MIN_PRECISION_BITS};
+pub use model_average::{Method, ModelAverage};
 pub use observation::ObservationMode;
-pub use state::SwitchState;
+pub use prior::{check_prior, uniform_prior, PRIOR_SUM_TOLERANCE};
+pub use state::{AveragingState, BmaState, FixedShareState, SwitchState};
 pub use switch::Switch;

@@ -1,40 +1,61 @@
-//! The switch distribution over `K` models, in f64 log space.
+//! The switch distribution over `K` models, in f64.
 //!
 //! The switch (van Erven, Grünwald, de Rooij, NIPS 2007, Algorithm 1; Alrao paper,
 //! Appendix A) mixes models that may each be best over a different stretch of the data: a
 //! switch sequence says which model predicts which observations, and the mixture is the sum
 //! over all switch sequences weighted by their prior. The forward recursion below computes
-//! that sum in `O(K)` per observation. `theta = 0` is Bayesian model averaging.
+//! that sum in `O(K)` per observation. `theta = 0` is Bayesian model averaging. The prior
+//! over models `pi_K` is any probability vector (uniform by default).
 //!
 //! # Formula
 //!
 //! State: `w_a[k]` ("another switch will come") and `w_b[k]` ("no more switches"),
-//! starting at `theta/K` and `(1 - theta)/K`. For observation `i = 1, 2, ...` with
+//! starting at `theta pi_K(k)` and `(1 - theta) pi_K(k)`. For observation `i = 1, 2, ...` with
 //! predictive likelihoods `p_k(x_i)` and hazard `h(i) = 1/(i+1)`:
 //!
 //! ```text
 //! 1. w_a[k] *= p_k(x_i),  w_b[k] *= p_k(x_i)
 //! 2. pool    = h(i) sum_k w_a[k]
-//! 3. w_a[k]  = (1 - h(i)) w_a[k] + theta pool / K
-//! 4. w_b[k]  = w_b[k] + (1 - theta) pool / K
+//! 3. w_a[k]  = (1 - h(i)) w_a[k] + theta pool pi_K(k)
+//! 4. w_b[k]  = w_b[k] + (1 - theta) pool pi_K(k)
 //! ```
 //!
 //! The posterior that predicts `x_(i+1)` is `a_k = (w_a[k] + w_b[k]) / sum_j (w_a[j] +
 //! w_b[j])`. Steps 2 to 4 preserve the total mass, so the total after step 1 is the
-//! mixture's likelihood of `x_1..x_i`. Here the weights are held as logarithms and
-//! normalised to total one after every step; the logarithm of the normaliser of step 1 is
-//! `ln sum_k a_k p_k(x_i)`, and their running sum gives the mixture's log-loss exactly.
+//! mixture's likelihood of `x_1..x_i`.
+//!
+//! # Representation
+//!
+//! The weights are held in linear space and normalised to total one after every
+//! observation, so one observation costs one `exp` per model and one `ln`:
+//!
+//! ```text
+//! s      = max { ln p_k(x_i) : w_a[k] + w_b[k] > 0 }       (the shift)
+//! e_k    = exp(ln p_k(x_i) - s)                             (in [0, 1])
+//! S      = sum_k (w_a[k] + w_b[k]) e_k
+//! ln sum_k a_k p_k(x_i) = s + ln S                          (this observation's log evidence)
+//! ```
+//!
+//! and steps 2 to 4 run on `w e / S`. The shift makes the weighted model with the largest
+//! likelihood contribute `e = 1` times its weight, so `S > 0` whenever the mixture's
+//! likelihood is positive, however small or large the log-likelihoods are, and `-inf`
+//! log-likelihoods give `e = 0` exactly, never NaN. What linear space gives up is the range
+//! of one model's weight relative to the total: below about `1e-308` (`2^-1074` with
+//! subnormals) it becomes zero. With `theta > 0` the pool keeps every model of positive
+//! prior above `theta h(i) pi_K(k)` times the mass in `w_a`, so this never happens in
+//! practice; with `theta = 0` a model that falls that far behind is dropped for good, which
+//! changes no posterior by more than `1e-308`. [`Bma`](super::Bma) keeps log weights and
+//! has no such floor. `ln a_k` is computed from the weights when first asked for after an
+//! observation.
 
 use super::error::AveragingError;
-use super::hazard::log_switch_hazard;
-use super::log_space::{log_add_exp, log_sum_exp};
+use super::hazard::switch_hazard_f64;
+use super::input::{check_log_likelihoods, check_saved_weights, weighted_max, LogPosteriorCache};
 use super::observation::ObservationMode;
+use super::prior::{check_prior, uniform_prior};
 use super::state::SwitchState;
 
-/// How far from one the total weight of a restored state may be (in log space).
-const RESTORED_MASS_TOLERANCE: f64 = 1e-9;
-
-/// The switch distribution over `n_models` models with a uniform model prior.
+/// The switch distribution over `n_models` models.
 ///
 /// # Example
 ///
@@ -49,21 +70,35 @@ const RESTORED_MASS_TOLERANCE: f64 = 1e-9;
 /// assert_eq!(switch.steps(), 1);
 /// # Ok::<(), alrao::averaging::AveragingError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Switch {
     theta: f64,
-    log_theta: f64,
-    log_one_minus_theta: f64,
-    log_n_models: f64,
-    log_w_a: Vec<f64>,
-    log_w_b: Vec<f64>,
-    log_posterior: Vec<f64>,
+    prior: Vec<f64>,
+    w_a: Vec<f64>,
+    w_b: Vec<f64>,
+    /// `sum_k (w_a[k] + w_b[k])`, summed in index order: one up to rounding.
+    mass: f64,
     steps: u64,
     cumulative_log_loss: f64,
+    log_posterior: LogPosteriorCache,
+}
+
+impl PartialEq for Switch {
+    /// Equal parameters and bit-equal state (the cached `ln a_k` is derived from it).
+    fn eq(&self, other: &Self) -> bool {
+        self.theta == other.theta
+            && self.prior == other.prior
+            && self.w_a == other.w_a
+            && self.w_b == other.w_b
+            && self.mass == other.mass
+            && self.steps == other.steps
+            && self.cumulative_log_loss == other.cumulative_log_loss
+    }
 }
 
 impl Switch {
-    /// A switch over `n_models` models with switching parameter `theta` and a uniform prior.
+    /// A switch over `n_models` models with switching parameter `theta` and a uniform prior
+    /// `pi_K(k) = 1/K`.
     ///
     /// `theta` is the prior probability that another segment follows (the number of segments
     /// `m` has prior `theta^(m-1) (1 - theta)`); `theta = 0` is Bayesian model averaging.
@@ -73,41 +108,54 @@ impl Switch {
     /// [`AveragingError::NoModels`] when `n_models == 0`, and
     /// [`AveragingError::ThetaOutOfRange`] when `theta` is not in `[0, 1)` (NaN included).
     pub fn new(n_models: usize, theta: f64) -> Result<Self, AveragingError> {
-        if n_models == 0 {
-            return Err(AveragingError::NoModels);
-        }
-        check_theta(theta)?;
-        let log_n_models = (n_models as f64).ln();
-        let log_theta = theta.ln();
-        let log_one_minus_theta = (-theta).ln_1p();
-        Ok(Self::with_weights(
-            theta,
-            0,
-            vec![log_theta - log_n_models; n_models],
-            vec![log_one_minus_theta - log_n_models; n_models],
-            0.0,
-        ))
+        Self::with_prior(&uniform_prior(n_models)?, theta)
     }
 
-    /// The switch with the given normalised log weights; the posterior is computed from them.
+    /// A switch with the prior `prior[k] = pi_K(k)` over models, used both for the first
+    /// segment and for the model switched to.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`check_prior`](super::check_prior), and
+    /// [`AveragingError::ThetaOutOfRange`] when `theta` is not in `[0, 1)`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use alrao::averaging::Switch;
+    ///
+    /// let switch = Switch::with_prior(&[0.7, 0.2, 0.1], 0.999)?;
+    /// for (a, p) in switch.posterior().iter().zip([0.7, 0.2, 0.1]) {
+    ///     assert!((a - p).abs() < 1e-15);
+    /// }
+    /// # Ok::<(), alrao::averaging::AveragingError>(())
+    /// ```
+    pub fn with_prior(prior: &[f64], theta: f64) -> Result<Self, AveragingError> {
+        check_prior(prior)?;
+        check_theta(theta)?;
+        let w_a: Vec<f64> = prior.iter().map(|p| theta * p).collect();
+        let w_b: Vec<f64> = prior.iter().map(|p| (1.0 - theta) * p).collect();
+        Ok(Self::with_weights(theta, prior.to_vec(), w_a, w_b, 0, 0.0))
+    }
+
     fn with_weights(
         theta: f64,
+        prior: Vec<f64>,
+        w_a: Vec<f64>,
+        w_b: Vec<f64>,
         steps: u64,
-        log_w_a: Vec<f64>,
-        log_w_b: Vec<f64>,
         cumulative_log_loss: f64,
     ) -> Self {
-        let log_posterior = posterior_of(&log_w_a, &log_w_b);
+        let mass = w_a.iter().zip(&w_b).fold(0.0, |m, (a, b)| m + (a + b));
         Self {
             theta,
-            log_theta: theta.ln(),
-            log_one_minus_theta: (-theta).ln_1p(),
-            log_n_models: (log_w_a.len() as f64).ln(),
-            log_w_a,
-            log_w_b,
-            log_posterior,
+            prior,
+            w_a,
+            w_b,
+            mass,
             steps,
             cumulative_log_loss,
+            log_posterior: LogPosteriorCache::default(),
         }
     }
 
@@ -127,41 +175,46 @@ impl Switch {
     ///   the observation likelihood zero.
     pub fn update(&mut self, log_likelihoods: &[f64]) -> Result<(), AveragingError> {
         let step = self.steps + 1;
-        self.check_log_likelihoods(log_likelihoods, step)?;
-
-        // 1. loss update
-        let mut log_w_a: Vec<f64> = add(&self.log_w_a, log_likelihoods);
-        let mut log_w_b: Vec<f64> = add(&self.log_w_b, log_likelihoods);
-
-        // the weights summed to one, so their new total is the mixture's predictive
-        // likelihood of this observation; dividing by it conditions on the observation
-        let log_evidence = log_sum_exp(log_w_a.iter().chain(&log_w_b));
-        if log_evidence == f64::NEG_INFINITY {
+        check_log_likelihoods(self.n_models(), log_likelihoods, step)?;
+        let shift = weighted_max(log_likelihoods, |k| self.w_a[k] + self.w_b[k]);
+        if shift == f64::NEG_INFINITY {
             return Err(AveragingError::ZeroMixtureLikelihood { step });
         }
-        shift(&mut log_w_a, -log_evidence);
-        shift(&mut log_w_b, -log_evidence);
 
-        // 2. pool the mass that leaves the "another switch will come" state
-        let (log_hazard, log_no_switch) = log_switch_hazard(step);
-        let log_pool = log_hazard + log_sum_exp(&log_w_a);
-        let log_share_a = self.log_theta + log_pool - self.log_n_models;
-        let log_share_b = self.log_one_minus_theta + log_pool - self.log_n_models;
+        // 1. loss update, relative to the shift: one exp per model
+        let mut total = 0.0;
+        let mut total_a = 0.0;
+        for ((a, b), &x) in self.w_a.iter_mut().zip(&mut self.w_b).zip(log_likelihoods) {
+            // at most one: only a model without weight can exceed the shift, and its
+            // weight must stay 0 rather than become 0 * inf
+            let e = (x - shift).exp().min(1.0);
+            *a *= e;
+            *b *= e;
+            total_a += *a;
+            total += *a + *b;
+        }
+        // the weights totalled `mass` (one up to rounding), so `total / mass` is the mixture's
+        // predictive likelihood of this observation, relative to exp(shift)
+        let log_evidence = shift + (total / self.mass).ln();
 
-        // 3. and 4. hand the pool out uniformly: to w_a with probability theta, else to w_b
-        for (log_a, log_b) in log_w_a.iter_mut().zip(&mut log_w_b) {
-            *log_a = log_add_exp(*log_a + log_no_switch, log_share_a);
-            *log_b = log_add_exp(*log_b, log_share_b);
+        // 2. pool the mass that leaves the "another switch will come" state, after
+        //    conditioning on the observation (dividing by `total`)
+        let (hazard, stay) = switch_hazard_f64(step);
+        let scale = 1.0 / total;
+        let pool = hazard * total_a * scale;
+        let share_a = self.theta * pool;
+        let share_b = (1.0 - self.theta) * pool;
+
+        // 3. and 4. hand the pool out by the prior: to w_a with probability theta, else w_b
+        let mut mass = 0.0;
+        for ((a, b), &p) in self.w_a.iter_mut().zip(&mut self.w_b).zip(&self.prior) {
+            *a = *a * scale * stay + share_a * p;
+            *b = *b * scale + share_b * p;
+            mass += *a + *b;
         }
 
-        // the switch steps keep the total at one; remove the rounding
-        let log_total = log_sum_exp(log_w_a.iter().chain(&log_w_b));
-        shift(&mut log_w_a, -log_total);
-        shift(&mut log_w_b, -log_total);
-
-        self.log_posterior = posterior_of(&log_w_a, &log_w_b);
-        self.log_w_a = log_w_a;
-        self.log_w_b = log_w_b;
+        self.mass = mass;
+        self.log_posterior.clear();
         self.cumulative_log_loss -= log_evidence;
         self.steps = step;
         tracing::trace!(step, log_evidence, "switch update");
@@ -169,7 +222,9 @@ impl Switch {
     }
 
     /// Processes the minibatch `per_model[k][b] = ln p_k(y_b | x_b)` as one or several
-    /// observations, as `mode` says (see [`ObservationMode`]).
+    /// observations, as `mode` says: [`ObservationMode::MinibatchMean`] (one tempered
+    /// observation, the mean log-likelihood) or [`ObservationMode::PerSample`] (one
+    /// observation per sample).
     ///
     /// # Errors
     ///
@@ -189,14 +244,26 @@ impl Switch {
         Ok(())
     }
 
-    /// `ln a_k`: the log posterior that predicts the next observation.
+    /// `ln a_k`: the log posterior that predicts the next observation (`-inf` for a model
+    /// without weight).
     pub fn log_posterior(&self) -> &[f64] {
-        &self.log_posterior
+        self.log_posterior.get(|| {
+            let log_mass = self.mass.ln();
+            self.w_a
+                .iter()
+                .zip(&self.w_b)
+                .map(|(a, b)| (a + b).ln() - log_mass)
+                .collect()
+        })
     }
 
     /// `a_k`: the posterior that predicts the next observation; it sums to one.
     pub fn posterior(&self) -> Vec<f64> {
-        self.log_posterior.iter().map(|x| x.exp()).collect()
+        self.w_a
+            .iter()
+            .zip(&self.w_b)
+            .map(|(a, b)| (a + b) / self.mass)
+            .collect()
     }
 
     /// The number of observations processed so far.
@@ -209,9 +276,14 @@ impl Switch {
         self.theta
     }
 
+    /// The prior over models, `pi_K`.
+    pub fn prior(&self) -> &[f64] {
+        &self.prior
+    }
+
     /// The number of models.
     pub fn n_models(&self) -> usize {
-        self.log_w_a.len()
+        self.prior.len()
     }
 
     /// `-ln P_sw(x_1..x_n)`: the mixture's log-loss so far, in nats. It is the sum over the
@@ -228,22 +300,17 @@ impl Switch {
     ///
     /// When `log_likelihoods` does not have one value per model.
     pub fn mixture_log_likelihood(&self, log_likelihoods: &[f64]) -> f64 {
-        assert_eq!(
-            log_likelihoods.len(),
-            self.n_models(),
-            "one log-likelihood per model"
-        );
-        let terms = add(&self.log_posterior, log_likelihoods);
-        log_sum_exp(&terms)
+        mixture_log_likelihood(self.log_posterior(), log_likelihoods)
     }
 
-    /// The state to save, step counter included.
+    /// The state to save, step counter and prior included.
     pub fn state(&self) -> SwitchState {
         SwitchState {
             theta: self.theta,
             steps: self.steps,
-            log_w_a: self.log_w_a.clone(),
-            log_w_b: self.log_w_b.clone(),
+            prior: self.prior.clone(),
+            w_a: self.w_a.clone(),
+            w_b: self.w_b.clone(),
             cumulative_log_loss: self.cumulative_log_loss,
         }
     }
@@ -253,9 +320,11 @@ impl Switch {
     ///
     /// # Errors
     ///
-    /// [`AveragingError::ThetaOutOfRange`] for a bad `theta`, and
-    /// [`AveragingError::InvalidState`] when the weight vectors are empty or of different
-    /// lengths, contain NaN or `+inf`, or do not total one, or the log-loss is not finite.
+    /// [`AveragingError::ThetaOutOfRange`] for a bad `theta`, the errors of
+    /// [`check_prior`](super::check_prior) for a bad prior, and
+    /// [`AveragingError::InvalidState`] when the weight vectors are empty or not one per
+    /// model, contain a negative, infinite or NaN weight, or do not total one, or the
+    /// log-loss is not finite.
     ///
     /// # Example
     ///
@@ -270,32 +339,21 @@ impl Switch {
     /// ```
     pub fn from_state(state: SwitchState) -> Result<Self, AveragingError> {
         check_theta(state.theta)?;
+        check_prior(&state.prior)?;
         let invalid = |field, reason: String| AveragingError::InvalidState { field, reason };
-        if state.log_w_a.is_empty() {
-            return Err(invalid("log_w_a", "no models".into()));
-        }
-        if state.log_w_a.len() != state.log_w_b.len() {
-            return Err(invalid(
-                "log_w_b",
-                format!(
-                    "{} weights, but log_w_a has {}",
-                    state.log_w_b.len(),
-                    state.log_w_a.len()
-                ),
-            ));
-        }
-        for (field, weights) in [("log_w_a", &state.log_w_a), ("log_w_b", &state.log_w_b)] {
-            if let Some(bad) = weights.iter().find(|x| x.is_nan() || **x == f64::INFINITY) {
-                return Err(invalid(field, format!("contains {bad}")));
+        for (field, weights) in [("w_a", &state.w_a), ("w_b", &state.w_b)] {
+            if weights.len() != state.prior.len() {
+                return Err(invalid(
+                    field,
+                    format!(
+                        "{} weights, but the prior has {} models",
+                        weights.len(),
+                        state.prior.len()
+                    ),
+                ));
             }
         }
-        let log_total = log_sum_exp(state.log_w_a.iter().chain(&state.log_w_b));
-        if log_total.is_nan() || log_total.abs() > RESTORED_MASS_TOLERANCE {
-            return Err(invalid(
-                "log_w_a",
-                format!("weights of both states total exp({log_total}), not 1"),
-            ));
-        }
+        check_saved_weights(&[("w_a", &state.w_a), ("w_b", &state.w_b)])?;
         if !state.cumulative_log_loss.is_finite() {
             return Err(invalid(
                 "cumulative_log_loss",
@@ -304,39 +362,17 @@ impl Switch {
         }
         Ok(Self::with_weights(
             state.theta,
+            state.prior,
+            state.w_a,
+            state.w_b,
             state.steps,
-            state.log_w_a,
-            state.log_w_b,
             state.cumulative_log_loss,
         ))
-    }
-
-    /// One value per model, none NaN or `+inf`.
-    fn check_log_likelihoods(
-        &self,
-        log_likelihoods: &[f64],
-        step: u64,
-    ) -> Result<(), AveragingError> {
-        if log_likelihoods.len() != self.n_models() {
-            return Err(AveragingError::WrongLength {
-                expected: self.n_models(),
-                got: log_likelihoods.len(),
-            });
-        }
-        for (model, &x) in log_likelihoods.iter().enumerate() {
-            if x.is_nan() {
-                return Err(AveragingError::NanLikelihood { model, step });
-            }
-            if x == f64::INFINITY {
-                return Err(AveragingError::InfiniteLikelihood { model, step });
-            }
-        }
-        Ok(())
     }
 }
 
 /// Rejects `theta` outside `[0, 1)`, NaN included.
-fn check_theta(theta: f64) -> Result<(), AveragingError> {
+pub(crate) fn check_theta(theta: f64) -> Result<(), AveragingError> {
     if (0.0..1.0).contains(&theta) {
         Ok(())
     } else {
@@ -344,21 +380,21 @@ fn check_theta(theta: f64) -> Result<(), AveragingError> {
     }
 }
 
-/// `ln a_k = ln(w_a[k] + w_b[k])` for normalised weights.
-fn posterior_of(log_w_a: &[f64], log_w_b: &[f64]) -> Vec<f64> {
-    log_w_a
+/// `ln sum_k a_k p_k` from `ln a_k` and `ln p_k`, shifted by the largest term.
+///
+/// # Panics
+///
+/// When the two slices differ in length.
+pub(crate) fn mixture_log_likelihood(log_posterior: &[f64], log_likelihoods: &[f64]) -> f64 {
+    assert_eq!(
+        log_likelihoods.len(),
+        log_posterior.len(),
+        "one log-likelihood per model"
+    );
+    let terms: Vec<f64> = log_posterior
         .iter()
-        .zip(log_w_b)
-        .map(|(&a, &b)| log_add_exp(a, b))
-        .collect()
-}
-
-/// Elementwise sum of two log vectors (a product of probabilities).
-fn add(x: &[f64], y: &[f64]) -> Vec<f64> {
-    x.iter().zip(y).map(|(a, b)| a + b).collect()
-}
-
-/// Adds `by` to every entry.
-fn shift(x: &mut [f64], by: f64) {
-    x.iter_mut().for_each(|v| *v += by);
+        .zip(log_likelihoods)
+        .map(|(a, p)| a + p)
+        .collect();
+    super::log_space::log_sum_exp(&terms)
 }
