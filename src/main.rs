@@ -1,5 +1,7 @@
 //! `alrao`: train with Alrao, SGD or Adam on real data, and compare them as in the paper's
-//! Table 1.
+//! Table 1; mix predictors' likelihoods with the switch.
+
+mod cli;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +31,8 @@ enum Command {
     Train(TrainArgs),
     /// Run the SGD grid, Adam and Alrao on one data set and model; print a Table 1.
     Compare(CompareArgs),
+    /// Mix models' per-observation log-likelihoods (CSV) with the switch, BMA or fixed share.
+    Average(cli::average::AverageArgs),
 }
 
 #[derive(Args, Clone)]
@@ -108,6 +112,10 @@ struct TrainArgs {
     lr: Option<f64>,
     #[command(flatten)]
     alrao: AlraoArgs,
+    /// Alrao only: also write, to this CSV file, every observation the switch was given (one
+    /// natural-log likelihood per copy and row), as `alrao average` reads them.
+    #[arg(long)]
+    switch_csv: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -152,6 +160,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Train(args) => train(args),
         Command::Compare(args) => compare(args),
+        Command::Average(args) => cli::average::run(&args).map_err(Into::into),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -195,9 +204,30 @@ fn train(args: TrainArgs) -> Result<(), AnyError> {
             lr: args.lr.unwrap_or(1e-3),
         },
     };
+    if args.switch_csv.is_some() && !matches!(optimizer, OptimizerConfig::Alrao(_)) {
+        return Err("--switch-csv: only Alrao has a switch; use --optimizer alrao".into());
+    }
     let splits = load(&args.common)?;
     let config = run_config(&args.common, optimizer);
-    let result = run_one(&config, &splits, &args.common.out)?;
+    let mut observations = args.switch_csv.as_ref().map(|_| Vec::new());
+    let result = run_one(&config, &splits, &args.common.out, observations.as_mut())?;
+    if let (Some(path), Some(rows), Some(etas)) =
+        (&args.switch_csv, &observations, &result.copy_learning_rates)
+    {
+        let mut text: String = etas
+            .iter()
+            .enumerate()
+            .map(|(j, eta)| format!("copy{}_lr{eta:.3e}", j + 1))
+            .collect::<Vec<_>>()
+            .join(",");
+        text.push('\n');
+        for row in rows {
+            let fields: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+            text.push_str(&fields.join(","));
+            text.push('\n');
+        }
+        cli::average::write_atomic(path, &text)?;
+    }
     print_summary_table(&args.common, &[result]);
     Ok(())
 }
@@ -228,7 +258,7 @@ fn compare(args: CompareArgs) -> Result<(), AnyError> {
     let mut results = Vec::new();
     for optimizer in optimizers {
         let config = run_config(&args.common, optimizer);
-        results.push(run_one(&config, &splits, &args.common.out)?);
+        results.push(run_one(&config, &splits, &args.common.out, None)?);
         write_summary(&args.common.out, &results)?;
     }
     print_summary_table(&args.common, &results);
@@ -240,15 +270,19 @@ fn result_path(out: &Path, config: &RunConfig) -> PathBuf {
 }
 
 /// Runs `config`, or reuses its result file in `out` when one with the same configuration is
-/// there (so that an interrupted comparison resumes where it stopped).
-fn run_one(config: &RunConfig, splits: &ImageSplits, out: &Path) -> Result<RunResult, AnyError> {
+/// there (so that an interrupted comparison resumes where it stopped). With `observations`,
+/// the run is always trained, and every observation the switch is given is appended to it.
+fn run_one(
+    config: &RunConfig,
+    splits: &ImageSplits,
+    out: &Path,
+    mut observations: Option<&mut Vec<Vec<f64>>>,
+) -> Result<RunResult, AnyError> {
     let path = result_path(out, config);
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        if let Ok(previous) = serde_json::from_str::<RunResult>(&text) {
-            if &previous.config == config {
-                eprintln!("{}: reusing {}", config.optimizer.label(), path.display());
-                return Ok(previous);
-            }
+    if observations.is_none() {
+        if let Some(previous) = reusable(&path, config) {
+            eprintln!("{}: reusing {}", config.optimizer.label(), path.display());
+            return Ok(previous);
         }
     }
     eprintln!(
@@ -272,7 +306,13 @@ fn run_one(config: &RunConfig, splits: &ImageSplits, out: &Path) -> Result<RunRe
             running = 0.0;
             seen = 0;
         }
-        RunEvent::Batch { loss } => {
+        RunEvent::Batch {
+            loss,
+            switch_observations,
+        } => {
+            if let (Some(all), Some(rows)) = (observations.as_deref_mut(), switch_observations) {
+                all.extend_from_slice(rows);
+            }
             running += loss;
             seen += 1;
             bar.inc(1);
@@ -289,6 +329,13 @@ fn run_one(config: &RunConfig, splits: &ImageSplits, out: &Path) -> Result<RunRe
     }
     write_json_atomic(&path, &result)?;
     Ok(result)
+}
+
+/// The result in `path`, if it exists, parses and was made with `config`.
+fn reusable(path: &Path, config: &RunConfig) -> Option<RunResult> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let previous: RunResult = serde_json::from_str(&text).ok()?;
+    (&previous.config == config).then_some(previous)
 }
 
 fn fmt_opt(x: Option<f64>, digits: usize) -> String {

@@ -2,80 +2,19 @@
 //! that the test writes itself.
 #![cfg(feature = "cli")]
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
-use alrao::data::idx::{write_idx_images, write_idx_labels, Encoding, IdxImages};
+use common::{alrao, data_dir};
 
-const SIDE: usize = 6;
-
-/// Writes `n` images of class `label % 10`: a bright block whose position encodes the class,
-/// on noise, so that a small MLP learns it within a couple of epochs.
-fn write_split(dir: &Path, prefix: &str, n: usize, seed: u64) {
-    let mut state = seed;
-    let mut noise = || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((state >> 33) % 60) as u8
-    };
-    let mut pixels = Vec::with_capacity(n * SIDE * SIDE);
-    let mut labels = Vec::with_capacity(n);
-    for i in 0..n {
-        let label = (i * 7 + 3) % 10;
-        labels.push(label as u8);
-        for p in 0..SIDE * SIDE {
-            let lit = p % 10 == label || (p + 3) % 10 == label;
-            pixels.push(if lit { 200 + noise() / 2 } else { noise() });
-        }
-    }
-    let images = IdxImages {
-        n,
-        rows: SIDE,
-        cols: SIDE,
-        pixels,
-    };
-    write_idx_images(
-        &dir.join(format!("{prefix}-images-idx3-ubyte.gz")),
-        &images,
-        Encoding::Gzip,
-    )
-    .unwrap();
-    write_idx_labels(
-        &dir.join(format!("{prefix}-labels-idx1-ubyte")),
-        &labels,
-        Encoding::Raw,
-    )
-    .unwrap();
-}
-
-fn data_dir() -> tempfile::TempDir {
-    let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("fashion-mnist");
-    std::fs::create_dir_all(&dir).unwrap();
-    write_split(&dir, "train", 600, 1);
-    write_split(&dir, "t10k", 200, 2);
-    root
-}
-
-fn alrao(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_alrao"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// `alrao compare` runs the SGD grid, Adam and Alrao, records a diverging rate as diverged and
-/// goes on, writes one result file per run and a summary with the documented fields, leaves no
-/// temporary file behind, and prints the table.
-#[test]
-fn compare_writes_results_and_survives_a_diverging_rate() {
-    let data = data_dir();
-    let out = tempfile::tempdir().unwrap();
-    let output = alrao(&[
+/// `alrao compare` on the small data set: a 16-unit tanh MLP, 2 epochs, SGD at 1e-1 and at
+/// 1e38 (which must diverge), Adam, and Alrao with 4 copies.
+fn compare(data: &Path, out: &Path) -> std::process::Output {
+    alrao(&[
         "compare",
         "--data-dir",
-        data.path().to_str().unwrap(),
+        data.to_str().unwrap(),
         "--model",
         "mlp:16",
         "--epochs",
@@ -89,8 +28,18 @@ fn compare_writes_results_and_survives_a_diverging_rate() {
         "--copies",
         "4",
         "--out",
-        out.path().to_str().unwrap(),
-    ]);
+        out.to_str().unwrap(),
+    ])
+}
+
+/// `alrao compare` runs the SGD grid, Adam and Alrao, records a diverging rate as diverged and
+/// goes on, writes one result file per run and a summary with the documented fields, leaves no
+/// temporary file behind, and prints the table.
+#[test]
+fn compare_writes_results_and_survives_a_diverging_rate() {
+    let data = data_dir();
+    let out = tempfile::tempdir().unwrap();
+    let output = compare(data.path(), out.path());
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -161,25 +110,7 @@ fn compare_writes_results_and_survives_a_diverging_rate() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 
     // a second invocation resumes: every run is reused, nothing is retrained
-    let again = alrao(&[
-        "compare",
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--model",
-        "mlp:16",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "16",
-        "--n-valid",
-        "100",
-        "--grid",
-        "1e-1,1e38",
-        "--copies",
-        "4",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
+    let again = compare(data.path(), out.path());
     assert!(again.status.success());
     assert_eq!(
         String::from_utf8_lossy(&again.stderr)

@@ -77,6 +77,9 @@ pub struct AlraoStep {
     pub mixture_loss: f64,
     /// Each copy's mean negative log-likelihood on the batch, before the step (nats).
     pub copy_losses: Vec<f64>,
+    /// `ln p_j(y_b | z_b)` of each copy `j` (outer) and sample `b` (inner), before the step:
+    /// what the switch was given (through [`ObservationMode::observations`]).
+    pub copy_log_likelihoods: Vec<Vec<f64>>,
     /// The mixture's prediction for the batch: log-probabilities `[B, O]` for a classifier,
     /// the posterior-weighted mean for a regressor.
     pub prediction: Tensor,
@@ -207,6 +210,7 @@ impl Alrao {
         Ok(AlraoStep {
             mixture_loss,
             copy_losses,
+            copy_log_likelihoods: per_copy,
             prediction,
         })
     }

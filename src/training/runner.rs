@@ -164,6 +164,10 @@ pub enum RunEvent<'a> {
     Batch {
         /// The batch's mean loss (nats).
         loss: f64,
+        /// Alrao only: the observations the switch was given for this batch, each with one
+        /// natural-log likelihood per copy (one row per batch, or one per sample, as the
+        /// run's observation mode says).
+        switch_observations: Option<&'a [Vec<f64>]>,
     },
     /// An epoch ended.
     EpochEnd(&'a EpochRecord),
@@ -204,6 +208,12 @@ impl TensorSplit {
     }
 }
 
+struct StepOutcome {
+    log_probs: Tensor,
+    copy_losses: Option<Vec<f64>>,
+    switch_observations: Option<Vec<Vec<f64>>>,
+}
+
 /// A classifier under training, whatever its optimizer.
 enum Trainer {
     Alrao(Alrao),
@@ -211,13 +221,27 @@ enum Trainer {
 }
 
 impl Trainer {
-    fn step(&mut self, pre: &Mlp, x: &Tensor, y: &Tensor) -> Result<(Tensor, Option<Vec<f64>>)> {
+    /// One step; the batch's predicted log-probabilities, and with Alrao each copy's loss and
+    /// the observations the switch was given.
+    fn step(&mut self, pre: &Mlp, x: &Tensor, y: &Tensor) -> Result<StepOutcome> {
         match self {
             Self::Alrao(a) => {
                 let step = a.step(pre, x, y)?;
-                Ok((step.prediction, Some(step.copy_losses)))
+                let observations = a
+                    .config()
+                    .observation
+                    .observations(&step.copy_log_likelihoods)?;
+                Ok(StepOutcome {
+                    log_probs: step.prediction,
+                    copy_losses: Some(step.copy_losses),
+                    switch_observations: Some(observations),
+                })
             }
-            Self::Baseline(b) => Ok((b.step_classifier(pre, x, y)?, None)),
+            Self::Baseline(b) => Ok(StepOutcome {
+                log_probs: b.step_classifier(pre, x, y)?,
+                copy_losses: None,
+                switch_observations: None,
+            }),
         }
     }
 
@@ -361,7 +385,7 @@ pub fn run_classification(
             let index = Tensor::from_slice(batch, batch.len(), device)?;
             let x = train.inputs.index_select(&index, 0)?;
             let y = train.labels.index_select(&index, 0)?;
-            let (log_probs, copy_losses) = match trainer.step(&pre, &x, &y) {
+            let outcome = match trainer.step(&pre, &x, &y) {
                 Ok(out) => out,
                 Err(TrainingError::Averaging(e)) => {
                     diverged_reason = Some(format!("epoch {epoch}: {e}"));
@@ -369,8 +393,11 @@ pub fn run_classification(
                 }
                 Err(e) => return Err(e),
             };
-            let (loss, c) = loss_and_correct(&log_probs, &y)?;
-            observe(RunEvent::Batch { loss });
+            let (loss, c) = loss_and_correct(&outcome.log_probs, &y)?;
+            observe(RunEvent::Batch {
+                loss,
+                switch_observations: outcome.switch_observations.as_deref(),
+            });
             if !loss.is_finite() {
                 diverged_reason = Some(format!("epoch {epoch}: training loss became {loss}"));
                 break 'epochs;
@@ -378,7 +405,7 @@ pub fn run_classification(
             loss_sum += loss * batch.len() as f64;
             correct += c;
             seen += batch.len();
-            if let Some(losses) = copy_losses {
+            if let Some(losses) = outcome.copy_losses {
                 let sums = copy_loss_sums.get_or_insert_with(|| vec![0.0; losses.len()]);
                 for (s, l) in sums.iter_mut().zip(losses) {
                     *s += l * batch.len() as f64;

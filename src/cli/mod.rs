@@ -1,0 +1,3 @@
+//! Subcommands of the `alrao` program that live outside `main.rs`.
+
+pub mod average;

@@ -1,0 +1,167 @@
+//! `alrao average` end to end: malformed input is refused with its place named and nothing
+//! written, and the switch it computes from a training run's recorded likelihoods is the
+//! switch that training used.
+#![cfg(feature = "cli")]
+
+mod common;
+
+use std::path::Path;
+
+use common::{alrao, data_dir};
+
+fn average(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "average",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    alrao(&args)
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Each kind of malformed input gets an error naming the file and the line (and the column
+/// where there is one), and an output file already there is left as it was.
+#[test]
+fn malformed_input_is_located_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.csv");
+    std::fs::write(&output, "precious\n").unwrap();
+    let cases: [(&str, &str, &[&str]); 5] = [
+        ("a,b\n-1,-2\n-1\n", "line 3", &["expected 2 columns"]),
+        (
+            "a,b\n-1,-2\n-1,abc\n",
+            "line 3",
+            &["column 2 (`b`)", "`abc` is not a number"],
+        ),
+        ("a,b\n-1,NaN\n", "line 2", &["column 2 (`b`)", "NaN"]),
+        ("", "line 1", &["empty file"]),
+        ("a,b\n", "line 2", &["no observations"]),
+    ];
+    for (i, (text, line, needles)) in cases.iter().enumerate() {
+        let input = dir.path().join(format!("bad{i}.csv"));
+        std::fs::write(&input, text).unwrap();
+        let o = average(&input, &output, &[]);
+        let err = stderr(&o);
+        assert!(!o.status.success(), "case {i} was accepted");
+        assert!(
+            err.contains(&format!("bad{i}.csv")) && err.contains(line),
+            "case {i}: {err}"
+        );
+        for needle in *needles {
+            assert!(err.contains(needle), "case {i} lacks `{needle}`: {err}");
+        }
+    }
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "a,b\n-1,-2\n").unwrap();
+    for (args, name) in [
+        (&["--theta", "1"][..], "--theta"),
+        (&["--prior", "0.5"][..], "--prior"),
+    ] {
+        let o = average(&good, &output, args);
+        assert!(
+            !o.status.success() && stderr(&o).contains(name),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "precious\n");
+}
+
+/// `-inf` is a likelihood of zero: accepted, and the posterior stays a distribution.
+#[test]
+fn zero_likelihood_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.csv"), dir.path().join("out.csv"));
+    std::fs::write(&input, "a,b,c\n-inf,-1,-2\n-0.5,-inf,-1\n").unwrap();
+    for method in ["switch", "bma", "fixed-share"] {
+        let o = average(&input, &output, &["--method", method]);
+        assert!(o.status.success(), "{method}: {}", stderr(&o));
+        let text = std::fs::read_to_string(&output).unwrap();
+        let last: Vec<f64> = text
+            .lines()
+            .last()
+            .unwrap()
+            .split(',')
+            .map(|f| f.parse().unwrap())
+            .collect();
+        let total: f64 = last[1..4].iter().sum();
+        assert!(
+            (total - 1.0).abs() < 1e-12 && last.iter().all(|v| v.is_finite()),
+            "{text}"
+        );
+    }
+}
+
+/// Training Alrao with two copies records every observation its switch was given; `alrao
+/// average --method switch` on that CSV ends each epoch on the posterior the training run
+/// recorded for that epoch.
+#[test]
+fn average_reproduces_the_training_runs_switch() {
+    let data = data_dir();
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("switch.csv");
+    let o = alrao(&[
+        "train",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "--model",
+        "mlp:16",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--n-valid",
+        "100",
+        "--copies",
+        "2",
+        "--eta-min",
+        "1e-3",
+        "--eta-max",
+        "1",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--switch-csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("alrao.json")).unwrap())
+            .unwrap();
+    let posterior_out = out.path().join("posterior.csv");
+    let o = average(
+        &csv,
+        &posterior_out,
+        &["--method", "switch", "--theta", "0.999"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<Vec<f64>> = std::fs::read_to_string(&posterior_out)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|f| f.parse().unwrap()).collect())
+        .collect();
+    // 500 training examples in batches of 16: 32 batches (the last one of 4) per epoch
+    assert_eq!(rows.len(), 64);
+    for (e, epoch) in run["epochs"].as_array().unwrap().iter().enumerate() {
+        let recorded: Vec<f64> = epoch["posterior"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_f64().unwrap())
+            .collect();
+        let row = &rows[32 * (e + 1) - 1];
+        assert_eq!(row[0] as usize, 32 * (e + 1));
+        for (j, p) in recorded.iter().enumerate() {
+            assert!(
+                (row[1 + j] - p).abs() < 1e-12,
+                "epoch {}: {row:?} vs {recorded:?}",
+                e + 1
+            );
+        }
+    }
+}
