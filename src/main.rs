@@ -47,8 +47,8 @@ struct CommonArgs {
     #[arg(long, default_value = "mlp")]
     model: MlpSpec,
     /// Passes over the training set.
-    #[arg(long, default_value_t = 3)]
-    epochs: usize,
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    epochs: u64,
     /// Examples per batch (the paper: 32).
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
@@ -59,8 +59,8 @@ struct CommonArgs {
     #[arg(long, default_value_t = 10_000)]
     n_valid: usize,
     /// Train on the first N training examples only (quick checks).
-    #[arg(long)]
-    train_limit: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    train_limit: Option<u64>,
     /// Output directory for the result files.
     #[arg(long)]
     out: PathBuf,
@@ -187,10 +187,10 @@ fn run_config(common: &CommonArgs, optimizer: OptimizerConfig) -> RunConfig {
         data: common.data.to_string(),
         model: common.model.clone(),
         optimizer,
-        epochs: common.epochs,
+        epochs: common.epochs as usize,
         batch_size: common.batch_size,
         seed: common.seed,
-        train_limit: common.train_limit,
+        train_limit: common.train_limit.map(|n| n as usize),
     }
 }
 
@@ -207,10 +207,20 @@ fn train(args: TrainArgs) -> Result<(), AnyError> {
     if args.switch_csv.is_some() && !matches!(optimizer, OptimizerConfig::Alrao(_)) {
         return Err("--switch-csv: only Alrao has a switch; use --optimizer alrao".into());
     }
+    if args.lr.is_some() && matches!(optimizer, OptimizerConfig::Alrao(_)) {
+        return Err("--lr: Alrao has no single learning rate; set --eta-min and --eta-max".into());
+    }
+    prepare_out(&args.common.out)?;
     let splits = load(&args.common)?;
     let config = run_config(&args.common, optimizer);
     let mut observations = args.switch_csv.as_ref().map(|_| Vec::new());
-    let result = run_one(&config, &splits, &args.common.out, observations.as_mut())?;
+    let result = run_one(
+        &config,
+        &splits,
+        &args.common.out,
+        Reuse::No,
+        observations.as_mut(),
+    )?;
     if let (Some(path), Some(rows), Some(etas)) =
         (&args.switch_csv, &observations, &result.copy_learning_rates)
     {
@@ -247,6 +257,7 @@ struct SummaryRow<'a> {
 }
 
 fn compare(args: CompareArgs) -> Result<(), AnyError> {
+    prepare_out(&args.common.out)?;
     let splits = load(&args.common)?;
     let mut optimizers: Vec<OptimizerConfig> = args
         .grid
@@ -258,35 +269,62 @@ fn compare(args: CompareArgs) -> Result<(), AnyError> {
     let mut results = Vec::new();
     for optimizer in optimizers {
         let config = run_config(&args.common, optimizer);
-        results.push(run_one(&config, &splits, &args.common.out, None)?);
+        results.push(run_one(
+            &config,
+            &splits,
+            &args.common.out,
+            Reuse::Yes,
+            None,
+        )?);
         write_summary(&args.common.out, &results)?;
     }
     print_summary_table(&args.common, &results);
     Ok(())
 }
 
-fn result_path(out: &Path, config: &RunConfig) -> PathBuf {
-    out.join(format!("{}.json", config.optimizer.label()))
+/// Creates the output directory before any training, so that a bad `--out` fails at once.
+fn prepare_out(out: &Path) -> Result<(), AnyError> {
+    std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
+    Ok(())
 }
 
-/// Runs `config`, or reuses its result file in `out` when one with the same configuration is
-/// there (so that an interrupted comparison resumes where it stopped). With `observations`,
-/// the run is always trained, and every observation the switch is given is appended to it.
+/// `OUT/<optimizer label>-seed<seed>.json`, e.g. `sgd-lr1e-1-seed1.json`, `alrao-seed1.json`.
+fn result_path(out: &Path, config: &RunConfig) -> PathBuf {
+    out.join(result_file(config))
+}
+
+fn result_file(config: &RunConfig) -> String {
+    format!("{}-seed{}.json", config.optimizer.label(), config.seed)
+}
+
+/// Whether a finished result with the same configuration may stand in for a run.
+#[derive(PartialEq)]
+enum Reuse {
+    Yes,
+    No,
+}
+
+/// Runs `config` and writes its result file in `out`. With [`Reuse::Yes`], a result file
+/// already there with the same configuration is reused instead (so that an interrupted
+/// comparison resumes where it stopped). With `observations`, every observation the switch is
+/// given is appended to it.
 fn run_one(
     config: &RunConfig,
     splits: &ImageSplits,
     out: &Path,
+    reuse: Reuse,
     mut observations: Option<&mut Vec<Vec<f64>>>,
 ) -> Result<RunResult, AnyError> {
     let path = result_path(out, config);
-    if observations.is_none() {
+    if reuse == Reuse::Yes {
         if let Some(previous) = reusable(&path, config) {
             eprintln!("{}: reusing {}", config.optimizer.label(), path.display());
             return Ok(previous);
         }
     }
+    let plural = if config.epochs == 1 { "" } else { "s" };
     eprintln!(
-        "{}: training {} epochs",
+        "{}: training {} epoch{plural}",
         config.optimizer.label(),
         config.epochs
     );
@@ -367,7 +405,7 @@ fn write_summary(out: &Path, results: &[RunResult]) -> Result<(), AnyError> {
         .map(|r| SummaryRow {
             optimizer: &r.optimizer,
             lr: r.lr,
-            file: format!("{}.json", r.config.optimizer.label()),
+            file: result_file(&r.config),
             best_epoch: r.best_epoch,
             valid_loss: r.valid_loss,
             test_loss: r.test_loss,

@@ -129,9 +129,10 @@ fn average_reproduces_the_training_runs_switch() {
         csv.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let run: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("alrao.json")).unwrap())
-            .unwrap();
+    let run: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("alrao-seed1.json")).unwrap(),
+    )
+    .unwrap();
     let posterior_out = out.path().join("posterior.csv");
     let o = average(
         &csv,

@@ -86,9 +86,10 @@ fn compare_writes_results_and_survives_a_diverging_rate() {
         "Alrao should learn the synthetic task, got {acc}"
     );
 
-    let alrao_run: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("alrao.json")).unwrap())
-            .unwrap();
+    let alrao_run: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("alrao-seed1.json")).unwrap(),
+    )
+    .unwrap();
     let epochs = alrao_run["epochs"].as_array().unwrap();
     assert_eq!(epochs.len(), 2);
     for e in epochs {

@@ -7,7 +7,9 @@
 use std::path::PathBuf;
 
 /// What to do when a data file is missing.
-pub const FETCH_HINT: &str = "run scripts/fetch-data.sh";
+pub const FETCH_HINT: &str =
+    "run scripts/fetch-data.sh (it writes to data/ at the repository root), or point \
+     ALRAO_DATA (the program's --data-dir) at the directory that holds the data";
 
 /// A data file that could not be found, read or trusted.
 #[derive(Debug, thiserror::Error)]
