@@ -236,7 +236,7 @@ fn train(args: TrainArgs) -> Result<(), AnyError> {
             text.push_str(&fields.join(","));
             text.push('\n');
         }
-        cli::average::write_atomic(path, &text)?;
+        alrao::training::write_atomic(path, text.as_bytes())?;
     }
     print_summary_table(&args.common, &[result]);
     Ok(())

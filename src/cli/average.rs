@@ -77,13 +77,8 @@ pub enum AverageError {
         reason: String,
     },
     /// The output could not be written.
-    #[error("{path}: {source}")]
-    Write {
-        /// The output file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] alrao::training::TrainingError),
 }
 
 /// The models' names and the rows of log-likelihoods of a CSV input.
@@ -255,20 +250,5 @@ pub fn run(args: &AverageArgs) -> Result<(), AverageError> {
         }
         out.push_str(&format!(",{}\n", average.cumulative_log_loss()));
     }
-    write_atomic(&args.output, &out)
-}
-
-/// Writes `text` to `path` through `path.tmp` and a rename.
-pub fn write_atomic(path: &Path, text: &str) -> Result<(), AverageError> {
-    let err = |source| AverageError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, text).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    Ok(alrao::training::write_atomic(&args.output, out.as_bytes())?)
 }

@@ -25,6 +25,6 @@ pub use error::{Result, TrainingError};
 pub use features::{FeatureLayout, FeatureLearningRates, Param, ParamStore};
 pub use models::{Mlp, MlpKind, MlpSpec, PreClassifier};
 pub use runner::{
-    best_by_validation, run_classification, write_json_atomic, EpochRecord, OptimizerConfig,
-    RunConfig, RunEvent, RunResult,
+    best_by_validation, run_classification, write_atomic, write_json_atomic, EpochRecord,
+    OptimizerConfig, RunConfig, RunEvent, RunResult,
 };

@@ -479,13 +479,19 @@ pub fn run_classification(
     })
 }
 
-/// Writes `value` as pretty JSON to `path` through a temporary file in the same directory and a
-/// rename, so that a reader never sees a half-written file and an old file survives a failure.
+/// Writes `value` as pretty JSON to `path` through [`write_atomic`].
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|source| TrainingError::Json {
         path: path.to_path_buf(),
         source,
     })?;
+    write_atomic(path, (text + "\n").as_bytes())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
+/// that a reader never sees a half-written file and an old file survives a failure. Creates
+/// the parent directory if needed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let write_err = |source| TrainingError::Write {
         path: path.to_path_buf(),
         source,
@@ -496,7 +502,7 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, text + "\n").map_err(write_err)?;
+    std::fs::write(&tmp, bytes).map_err(write_err)?;
     std::fs::rename(&tmp, path).map_err(write_err)?;
     Ok(())
 }
