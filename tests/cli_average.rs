@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{alrao, data_dir};
+use common::{alrao, alrao_small, data_dir};
 
 fn average(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
@@ -105,29 +105,22 @@ fn average_reproduces_the_training_runs_switch() {
     let data = data_dir();
     let out = tempfile::tempdir().unwrap();
     let csv = out.path().join("switch.csv");
-    let o = alrao(&[
+    let o = alrao_small(
         "train",
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--model",
-        "mlp:16",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "16",
-        "--n-valid",
-        "100",
-        "--copies",
-        "2",
-        "--eta-min",
-        "1e-3",
-        "--eta-max",
-        "1",
-        "--out",
-        out.path().to_str().unwrap(),
-        "--switch-csv",
-        csv.to_str().unwrap(),
-    ]);
+        data.path(),
+        &[
+            "--copies",
+            "2",
+            "--eta-min",
+            "1e-3",
+            "--eta-max",
+            "1",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--switch-csv",
+            csv.to_str().unwrap(),
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let run: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out.path().join("alrao-seed1.json")).unwrap(),

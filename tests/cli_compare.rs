@@ -6,30 +6,23 @@ mod common;
 
 use std::path::Path;
 
-use common::{alrao, data_dir};
+use common::{alrao, alrao_small, data_dir};
 
 /// `alrao compare` on the small data set: a 16-unit tanh MLP, 2 epochs, SGD at 1e-1 and at
 /// 1e38 (which must diverge), Adam, and Alrao with 4 copies.
 fn compare(data: &Path, out: &Path) -> std::process::Output {
-    alrao(&[
+    alrao_small(
         "compare",
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--model",
-        "mlp:16",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "16",
-        "--n-valid",
-        "100",
-        "--grid",
-        "1e-1,1e38",
-        "--copies",
-        "4",
-        "--out",
-        out.to_str().unwrap(),
-    ])
+        data,
+        &[
+            "--grid",
+            "1e-1,1e38",
+            "--copies",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
 }
 
 /// `alrao compare` runs the SGD grid, Adam and Alrao, records a diverging rate as diverged and

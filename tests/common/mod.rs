@@ -65,3 +65,24 @@ pub fn alrao(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// The settings every command-line test trains with: a 16-unit tanh MLP, 2 epochs, batches
+/// of 16, 100 validation examples.
+pub const SMALL_RUN: [&str; 8] = [
+    "--model",
+    "mlp:16",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "16",
+    "--n-valid",
+    "100",
+];
+
+/// Runs `alrao <subcommand> --data-dir <data>` with [`SMALL_RUN`] and then `extra`.
+pub fn alrao_small(subcommand: &str, data: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![subcommand, "--data-dir", data.to_str().unwrap()];
+    args.extend_from_slice(&SMALL_RUN);
+    args.extend_from_slice(extra);
+    alrao(&args)
+}
