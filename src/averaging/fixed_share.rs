@@ -30,6 +30,7 @@ use super::input::{check_log_likelihoods, check_saved_weights, weighted_max, Log
 use super::model_average::{update_batch_atomically, Method, ModelAverage};
 use super::observation::ObservationMode;
 use super::prior::{check_prior, uniform_prior};
+use super::shifted_exp::shifted_likelihoods;
 use super::state::{AveragingState, FixedShareState};
 use super::switch::mixture_log_likelihood;
 
@@ -56,6 +57,8 @@ pub struct FixedShare {
     steps: u64,
     cumulative_log_loss: f64,
     log_posterior: LogPosteriorCache,
+    /// Room for the `K` factors `exp(ln p_k - shift)` of one update; not part of the state.
+    scratch: Vec<f64>,
 }
 
 impl PartialEq for FixedShare {
@@ -116,6 +119,7 @@ impl FixedShare {
             steps,
             cumulative_log_loss,
             log_posterior: LogPosteriorCache::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -187,11 +191,11 @@ impl ModelAverage for FixedShare {
             return Err(AveragingError::ZeroMixtureLikelihood { step });
         }
 
-        // 1. loss update, relative to the shift: one exp per model
+        // 1. loss update, relative to the shift: one exp per model, in one vectorised pass
+        shifted_likelihoods(&mut self.scratch, log_likelihoods, shift);
         let mut total = 0.0;
-        for (w, &x) in self.w.iter_mut().zip(log_likelihoods) {
-            // at most one: only a model without weight can exceed the shift
-            *w *= (x - shift).exp().min(1.0);
+        for (w, &e) in self.w.iter_mut().zip(&self.scratch) {
+            *w *= e;
             total += *w;
         }
         let log_evidence = shift + (total / self.mass).ln();

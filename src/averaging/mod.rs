@@ -30,6 +30,7 @@ mod log_space;
 mod model_average;
 mod observation;
 mod prior;
+mod shifted_exp;
 mod state;
 mod switch;
 

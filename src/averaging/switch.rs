@@ -36,7 +36,9 @@
 //! ln sum_k a_k p_k(x_i) = s + ln S                          (this observation's log evidence)
 //! ```
 //!
-//! and steps 2 to 4 run on `w e / S`. The shift makes the weighted model with the largest
+//! and steps 2 to 4 run on `w e / S`. The factors `e_k` are computed in one vectorised pass
+//! by an `exp` written for arguments in `[-inf, 0]` (within 4 ulps of the system one); the
+//! totals of step 1 and the weights' own total are summed in that same pass. The shift makes the weighted model with the largest
 //! likelihood contribute `e = 1` times its weight, so `S > 0` whenever the mixture's
 //! likelihood is positive, however small or large the log-likelihoods are, and `-inf`
 //! log-likelihoods give `e = 0` exactly, never NaN. What linear space gives up is the range
@@ -53,6 +55,7 @@ use super::hazard::switch_hazard_f64;
 use super::input::{check_log_likelihoods, check_saved_weights, weighted_max, LogPosteriorCache};
 use super::observation::ObservationMode;
 use super::prior::{check_prior, uniform_prior};
+use super::shifted_exp::shifted_likelihoods;
 use super::state::SwitchState;
 
 /// The switch distribution over `n_models` models.
@@ -76,11 +79,11 @@ pub struct Switch {
     prior: Vec<f64>,
     w_a: Vec<f64>,
     w_b: Vec<f64>,
-    /// `sum_k (w_a[k] + w_b[k])`, summed in index order: one up to rounding.
-    mass: f64,
     steps: u64,
     cumulative_log_loss: f64,
     log_posterior: LogPosteriorCache,
+    /// Room for the `K` factors `exp(ln p_k - shift)` of one update; not part of the state.
+    scratch: Vec<f64>,
 }
 
 impl PartialEq for Switch {
@@ -90,7 +93,6 @@ impl PartialEq for Switch {
             && self.prior == other.prior
             && self.w_a == other.w_a
             && self.w_b == other.w_b
-            && self.mass == other.mass
             && self.steps == other.steps
             && self.cumulative_log_loss == other.cumulative_log_loss
     }
@@ -146,16 +148,15 @@ impl Switch {
         steps: u64,
         cumulative_log_loss: f64,
     ) -> Self {
-        let mass = w_a.iter().zip(&w_b).fold(0.0, |m, (a, b)| m + (a + b));
         Self {
             theta,
             prior,
             w_a,
             w_b,
-            mass,
             steps,
             cumulative_log_loss,
             log_posterior: LogPosteriorCache::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -181,13 +182,13 @@ impl Switch {
             return Err(AveragingError::ZeroMixtureLikelihood { step });
         }
 
-        // 1. loss update, relative to the shift: one exp per model
+        // 1. loss update, relative to the shift: one exp per model, in one vectorised pass
+        shifted_likelihoods(&mut self.scratch, log_likelihoods, shift);
+        let mut mass = 0.0;
         let mut total = 0.0;
         let mut total_a = 0.0;
-        for ((a, b), &x) in self.w_a.iter_mut().zip(&mut self.w_b).zip(log_likelihoods) {
-            // at most one: only a model without weight can exceed the shift, and its
-            // weight must stay 0 rather than become 0 * inf
-            let e = (x - shift).exp().min(1.0);
+        for ((a, b), &e) in self.w_a.iter_mut().zip(&mut self.w_b).zip(&self.scratch) {
+            mass += *a + *b;
             *a *= e;
             *b *= e;
             total_a += *a;
@@ -195,7 +196,7 @@ impl Switch {
         }
         // the weights totalled `mass` (one up to rounding), so `total / mass` is the mixture's
         // predictive likelihood of this observation, relative to exp(shift)
-        let log_evidence = shift + (total / self.mass).ln();
+        let log_evidence = shift + (total / mass).ln();
 
         // 2. pool the mass that leaves the "another switch will come" state, after
         //    conditioning on the observation (dividing by `total`)
@@ -206,14 +207,13 @@ impl Switch {
         let share_b = (1.0 - self.theta) * pool;
 
         // 3. and 4. hand the pool out by the prior: to w_a with probability theta, else w_b
-        let mut mass = 0.0;
+        //    (no sum in this loop, so that it vectorises; the next update totals the weights)
+        let scale_a = scale * stay;
         for ((a, b), &p) in self.w_a.iter_mut().zip(&mut self.w_b).zip(&self.prior) {
-            *a = *a * scale * stay + share_a * p;
+            *a = *a * scale_a + share_a * p;
             *b = *b * scale + share_b * p;
-            mass += *a + *b;
         }
 
-        self.mass = mass;
         self.log_posterior.clear();
         self.cumulative_log_loss -= log_evidence;
         self.steps = step;
@@ -248,7 +248,7 @@ impl Switch {
     /// without weight).
     pub fn log_posterior(&self) -> &[f64] {
         self.log_posterior.get(|| {
-            let log_mass = self.mass.ln();
+            let log_mass = self.mass().ln();
             self.w_a
                 .iter()
                 .zip(&self.w_b)
@@ -259,11 +259,21 @@ impl Switch {
 
     /// `a_k`: the posterior that predicts the next observation; it sums to one.
     pub fn posterior(&self) -> Vec<f64> {
+        let mass = self.mass();
         self.w_a
             .iter()
             .zip(&self.w_b)
-            .map(|(a, b)| (a + b) / self.mass)
+            .map(|(a, b)| (a + b) / mass)
             .collect()
+    }
+
+    /// `sum_k (w_a[k] + w_b[k])`, summed in index order as the update sums it: one up to
+    /// rounding.
+    fn mass(&self) -> f64 {
+        self.w_a
+            .iter()
+            .zip(&self.w_b)
+            .fold(0.0, |m, (a, b)| m + (a + b))
     }
 
     /// The number of observations processed so far.
