@@ -8,6 +8,8 @@
 //! Layers:
 //! - [`averaging`]: the switch, Bayesian model averaging, exact references. No candle.
 //! - `data` (feature `data`): IDX readers and the image data sets.
+//! - `testbed` (feature `testbed`): the convex logistic-regression testbed of Theorem 1, on
+//!   nalgebra; no candle.
 //! - `training` (feature `training`): per-feature learning rates, output copies, the Alrao
 //!   optimizer, baselines, models and the experiment runner, on candle.
 #![warn(missing_docs)]
@@ -17,5 +19,7 @@ pub mod tolerance;
 
 #[cfg(feature = "data")]
 pub mod data;
+#[cfg(feature = "testbed")]
+pub mod testbed;
 #[cfg(feature = "training")]
 pub mod training;

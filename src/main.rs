@@ -1,5 +1,5 @@
 //! `alrao`: train with Alrao, SGD or Adam on real data, and compare them as in the paper's
-//! Table 1; mix predictors' likelihoods with the switch.
+//! Table 1; mix predictors' likelihoods with the switch; check Theorem 1 on real data.
 
 mod cli;
 
@@ -33,6 +33,9 @@ enum Command {
     Compare(CompareArgs),
     /// Mix models' per-observation log-likelihoods (CSV) with the switch, BMA or fixed share.
     Average(cli::average::AverageArgs),
+    /// Theorem 1 on a real data set: full-batch Alrao on logistic regression against the
+    /// certified optimum L*.
+    Theorem1(cli::theorem1::Theorem1Args),
 }
 
 #[derive(Args, Clone)]
@@ -161,6 +164,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train(args),
         Command::Compare(args) => compare(args),
         Command::Average(args) => cli::average::run(&args).map_err(Into::into),
+        Command::Theorem1(args) => cli::theorem1::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,3 +1,4 @@
 //! Subcommands of the `alrao` program that live outside `main.rs`.
 
 pub mod average;
+pub mod theorem1;

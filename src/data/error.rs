@@ -161,4 +161,141 @@ pub enum DataError {
         /// The training image file.
         path: PathBuf,
     },
+
+    /// The file (after decompression) holds nothing but white space.
+    #[error("{}: empty file", .path.display())]
+    EmptyFile {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The first line of a CSV file is not `n_samples,n_features,class_name_0,...`.
+    #[error(
+        "{}: line 1: malformed header: {reason} (expected \
+         n_samples,n_features,class_name_0,class_name_1,...)",
+        .path.display()
+    )]
+    BadCsvHeader {
+        /// The CSV file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A CSV row does not hold one field per feature plus the label.
+    #[error(
+        "{}: line {line}: {found} fields, expected {expected} (the features and a label)",
+        .path.display()
+    )]
+    WrongFieldCount {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line, counted from 1 (the header, when there is one, is line 1).
+        line: usize,
+        /// Fields found (a line without a comma holds one).
+        found: usize,
+        /// `n_features + 1`.
+        expected: usize,
+    },
+
+    /// A feature field of a CSV row does not parse as a number.
+    #[error(
+        "{}: line {line}, column {column}: '{field}' is not a number",
+        .path.display()
+    )]
+    NotANumber {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line, counted from 1.
+        line: usize,
+        /// The field, counted from 1.
+        column: usize,
+        /// Its text.
+        field: String,
+    },
+
+    /// A feature field of a CSV row is NaN or infinite.
+    #[error(
+        "{}: line {line}, column {column}: {value} is not a finite number",
+        .path.display()
+    )]
+    NotFinite {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line, counted from 1.
+        line: usize,
+        /// The field, counted from 1.
+        column: usize,
+        /// The value read.
+        value: f64,
+    },
+
+    /// The label field (the last) of a CSV row is not a non-negative integer.
+    #[error(
+        "{}: line {line}, column {column}: label '{field}' is not a non-negative integer",
+        .path.display()
+    )]
+    NotALabel {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line, counted from 1.
+        line: usize,
+        /// The field, counted from 1 (`n_features + 1`).
+        column: usize,
+        /// Its text.
+        field: String,
+    },
+
+    /// The label of a CSV row is not a class of the data set.
+    #[error(
+        "{}: line {line}, column {column}: label {label} is not below the {n_classes} classes",
+        .path.display()
+    )]
+    CsvLabelOutOfRange {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line, counted from 1.
+        line: usize,
+        /// The field, counted from 1 (`n_features + 1`).
+        column: usize,
+        /// The label read.
+        label: usize,
+        /// Number of classes (class names) of the data set.
+        n_classes: usize,
+    },
+
+    /// A CSV file holds another number of sample rows than its header (or the known layout of
+    /// a header-less file) says.
+    #[error(
+        "{}: the file ends at line {last_line} after {found} sample rows, expected {expected}",
+        .path.display()
+    )]
+    RowCountMismatch {
+        /// The CSV file.
+        path: PathBuf,
+        /// The last line of the file, counted from 1 (the header included).
+        last_line: usize,
+        /// Sample rows found.
+        found: usize,
+        /// Sample rows expected.
+        expected: usize,
+    },
+
+    /// A data set file is well formed but does not have the shape of the data set it is
+    /// read as.
+    #[error(
+        "{}: {} samples of {} features in {} classes, but {set} has {} samples of {} \
+         features in {} classes",
+        .path.display(), .found.0, .found.1, .found.2, .expected.0, .expected.1, .expected.2
+    )]
+    UnexpectedShape {
+        /// The file.
+        path: PathBuf,
+        /// The data set's name.
+        set: &'static str,
+        /// Samples, features and classes found.
+        found: (usize, usize, usize),
+        /// Samples, features and classes of the data set.
+        expected: (usize, usize, usize),
+    },
 }

