@@ -136,7 +136,7 @@ pub fn write_idx_labels(path: &Path, labels: &[u8], encoding: Encoding) -> Resul
 }
 
 /// The whole content of `path`, decompressed if it starts with the gzip magic.
-fn read_maybe_gzipped(path: &Path) -> Result<Vec<u8>, DataError> {
+pub(crate) fn read_maybe_gzipped(path: &Path) -> Result<Vec<u8>, DataError> {
     let bytes = fs::read(path).map_err(|source| DataError::Io {
         path: path.to_path_buf(),
         source,

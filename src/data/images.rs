@@ -287,7 +287,7 @@ impl LabelledImages {
 }
 
 /// `raw` if it exists, else `raw.gz` if that exists.
-fn find(raw: &Path) -> Result<PathBuf, DataError> {
+pub(crate) fn find(raw: &Path) -> Result<PathBuf, DataError> {
     if raw.is_file() {
         return Ok(raw.to_path_buf());
     }

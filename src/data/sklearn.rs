@@ -24,18 +24,12 @@
 //! JMLR 12 (2011), and the data sets' pages in its user guide ("Toy datasets").
 
 use std::fmt;
-use std::fs;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
-use flate2::read::MultiGzDecoder;
-
-use super::error::FETCH_HINT;
+use super::idx::read_maybe_gzipped;
+use super::images::find;
 use super::DataError;
-
-/// The two first bytes of every gzip stream (RFC 1952, section 2.3.1).
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The subdirectory of the data directory that holds the files.
 pub const SKLEARN_SUBDIR: &str = "sklearn";
@@ -478,40 +472,4 @@ impl RowParser<'_> {
         }
         Ok(label)
     }
-}
-
-/// The whole content of `path`, decompressed if it starts with the gzip magic.
-fn read_maybe_gzipped(path: &Path) -> Result<Vec<u8>, DataError> {
-    let bytes = fs::read(path).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if !bytes.starts_with(&GZIP_MAGIC) {
-        return Ok(bytes);
-    }
-    let mut out = Vec::new();
-    MultiGzDecoder::new(bytes.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|source| DataError::Gzip {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    Ok(out)
-}
-
-/// `raw` if it exists, else `raw.gz` if that exists.
-fn find(raw: &Path) -> Result<PathBuf, DataError> {
-    if raw.is_file() {
-        return Ok(raw.to_path_buf());
-    }
-    let mut gz = raw.as_os_str().to_owned();
-    gz.push(".gz");
-    let gz = PathBuf::from(gz);
-    if gz.is_file() {
-        return Ok(gz);
-    }
-    Err(DataError::Missing {
-        path: raw.to_path_buf(),
-        hint: FETCH_HINT,
-    })
 }
