@@ -259,7 +259,7 @@ fn each_step_of_the_proof_holds_numerically() {
 /// (`lambda_star` the largest eigenvalue of the Hessian at the optimum), `theta*` is an
 /// unstable fixed point of every copy's gradient step (`I - eta H*` has an eigenvalue below
 /// -1), so no copy converges and the Alrao loss stays away from `L*`: its gap stays above
-/// `EPSILON` over the whole second half of a run as long as the budget test's. Rates stay
+/// `EPSILON` over the whole second half of a 2000-step run. Rates stay
 /// below `1.9 / r` so that the ridge term keeps the copies bounded.
 #[test]
 fn negative_control_all_rates_above_two_over_lambda_star_stay_away() {

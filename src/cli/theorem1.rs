@@ -160,16 +160,16 @@ fn report(
         "L* = {:.12} (Newton, {} iterations; certificate L(theta^) - L* <= {:.1e})",
         optimum.loss, optimum.iterations, optimum.certificate
     );
-    if let Some(j0) = rates.iter().rposition(|&eta| eta < 1.0 / lambda) {
+    if let Some(j0) = rates.iter().rposition(|&eta| eta <= 1.0 / lambda) {
         let initial_gap = records[0].copy_losses[j0] - optimum.loss;
         let budget = descent_budget(initial_gap, 1e-3, rates[j0], problem.ridge());
         let _ = writeln!(
             out,
-            "copy {j0} has eta < 1/lambda: the descent bound puts it within 1e-3 of L* by step \
+            "copy {j0} has eta <= 1/lambda: the descent bound puts it within 1e-3 of L* by step \
              {budget}"
         );
     } else {
-        let _ = writeln!(out, "no copy has eta < 1/lambda: Theorem 1 does not apply");
+        let _ = writeln!(out, "no copy has eta <= 1/lambda: Theorem 1 does not apply");
     }
     let _ = writeln!(out);
     let _ = writeln!(
