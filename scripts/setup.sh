@@ -3,13 +3,16 @@
 #
 #   scripts/setup.sh
 #
-# 1. installs the system tools the data script needs (npm, pip, dpkg) where they are missing,
-#    through apt-get (as root, or with sudo);
+# 1. installs the system tools the data script needs (npm, pip, dpkg) and the font libraries
+#    of the plots (fontconfig, FreeType) where they are missing, through apt-get (as root, or
+#    with sudo);
 # 2. fetches the real data sets into data/ (scripts/fetch-data.sh; checksums checked);
 # 3. builds alrao and runs `alrao compare` on Fashion-MNIST with a tanh MLP for 3 epochs:
 #    the SGD grid 1e-5 ... 10, Adam (lr 1e-3) and Alrao (eta in [1e-5, 10], 10 copies), and
 #    prints the comparison table. Results go to runs/fashion-mnist-mlp/ (one JSON file per
-#    run and summary.json); running the script again reuses finished runs.
+#    run and summary.json); running the script again reuses finished runs. Before that, it
+#    checks Theorem 1 on the wine data (`alrao theorem1 --data wine`, under a second; the
+#    report, CSV and plot go to runs/theorem1/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,6 +20,11 @@ missing=()
 command -v npm >/dev/null || missing+=(npm)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 command -v dpkg >/dev/null || missing+=(dpkg)
+# the PNG plots of `alrao theorem1` render text through fontconfig and FreeType
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+pkg-config --exists fontconfig 2>/dev/null || missing+=(libfontconfig1-dev)
+pkg-config --exists freetype2 2>/dev/null || missing+=(libfreetype-dev)
+fc-list 2>/dev/null | grep -q . || missing+=(fonts-dejavu-core)
 if ((${#missing[@]})); then
     sudo=""
     [[ "$(id -u)" == 0 ]] || sudo="sudo"
@@ -31,5 +39,7 @@ fi
 
 scripts/fetch-data.sh fashion-mnist mnist ptb sklearn
 cargo build --bin alrao
+# Theorem 1 on real data: full-batch Alrao on logistic regression (wine), under a second
+target/debug/alrao theorem1 --data wine --out runs/theorem1
 target/debug/alrao compare --data fashion-mnist --model mlp --epochs 3 --seed 1 \
     --out runs/fashion-mnist-mlp

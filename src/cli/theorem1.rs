@@ -47,7 +47,7 @@ pub struct Theorem1Args {
     #[arg(long, default_value_t = 0.999)]
     theta: f64,
     /// Directory for the trajectory CSV and the plot.
-    #[arg(long, default_value = "results/theorem1")]
+    #[arg(long, default_value = "runs/theorem1")]
     out: PathBuf,
 }
 
@@ -263,7 +263,7 @@ fn plot(
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
-                    "{}: L - L* against full-batch steps ({})",
+                    "{}: L - L* against full-batch steps ({}; at most 1e-15 drawn at 1e-15)",
                     args.data,
                     method_name(args.method)
                 ),
@@ -282,26 +282,30 @@ fn plot(
             .y_desc("L - L* (nats)")
             .y_label_formatter(&|y| format!("{y:.0e}"))
             .draw()?;
+        // Alrao first and thick, so that the copy it follows shows on top of it
+        chart
+            .draw_series(LineSeries::new(
+                records[1..].iter().map(|r| (r.step, gap(r.alrao_loss))),
+                BLACK.stroke_width(6),
+            ))?
+            .label("Alrao")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(6)));
         for (j, eta) in rates.iter().enumerate() {
-            let color = Palette99::pick(j).mix(0.6);
+            let hue = 0.85 * j as f64 / rates.len().max(2).saturating_sub(1) as f64;
+            let color = HSLColor(hue, 0.9, 0.45);
             chart
                 .draw_series(LineSeries::new(
                     records[1..]
                         .iter()
                         .filter(|r| r.copy_losses[j].is_finite())
                         .map(|r| (r.step, gap(r.copy_losses[j]))),
-                    color.stroke_width(1),
+                    color.stroke_width(2),
                 ))?
                 .label(format!("copy {j}, eta {eta:.1e}"))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+                });
         }
-        chart
-            .draw_series(LineSeries::new(
-                records[1..].iter().map(|r| (r.step, gap(r.alrao_loss))),
-                BLACK.stroke_width(3),
-            ))?
-            .label("Alrao")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(3)));
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))

@@ -1,0 +1,153 @@
+//! `alrao theorem1` end to end on the real iris data (fetched by `scripts/fetch-data.sh`):
+//! the report, the trajectory CSV and the PNG are written whole, the Alrao gap falls below
+//! the theorem's 1e-3, and bad arguments are refused by name without touching earlier
+//! results.
+#![cfg(feature = "cli")]
+
+mod common;
+
+use std::path::PathBuf;
+
+use alrao::data::{data_dir, FETCH_HINT};
+use common::alrao;
+
+fn real_data_dir() -> PathBuf {
+    let root = data_dir();
+    assert!(
+        root.join("sklearn").is_dir(),
+        "{} is absent: this test runs on the real iris data; {FETCH_HINT}",
+        root.join("sklearn").display()
+    );
+    root
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// 300 BMA steps on iris: the report names lambda, L* with its certificate and every copy;
+/// the CSV has a header and one row per step 0..=300 with the Alrao gap last below 1e-3
+/// and every weight row summing to one; the PNG is a PNG; no temporary file is left.
+#[test]
+fn iris_run_writes_report_trajectory_and_plot() {
+    let data = real_data_dir();
+    let out = tempfile::tempdir().unwrap();
+    let o = alrao(&[
+        "theorem1",
+        "--data",
+        "iris",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--steps",
+        "300",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    for needle in [
+        "iris: 150 samples, 4 features",
+        "lambda = ",
+        "L* = ",
+        "certificate",
+    ] {
+        assert!(
+            stdout.contains(needle),
+            "report lacks `{needle}`:\n{stdout}"
+        );
+    }
+    let table_rows = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with(char::is_numeric))
+        .count();
+    assert!(table_rows >= 10 + 4, "{table_rows} numeric rows:\n{stdout}");
+    let report = std::fs::read_to_string(out.path().join("iris-bma.txt")).unwrap();
+    assert!(
+        stdout.starts_with(&report),
+        "the .txt file is the printed report"
+    );
+
+    let csv = std::fs::read_to_string(out.path().join("iris-bma.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[..3], ["step", "alrao_loss", "alrao_gap"]);
+    assert_eq!(header.len(), 3 + 2 * 10);
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 301);
+    for (t, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], t as f64);
+        let weights: f64 = row[13..].iter().sum();
+        assert!(
+            (weights - 1.0).abs() < 1e-12,
+            "weights sum to {weights} at step {t}"
+        );
+    }
+    let last_gap = rows[300][2];
+    assert!(last_gap < 1e-3, "Alrao gap {last_gap} after 300 steps");
+
+    let png = std::fs::read(out.path().join("iris-bma.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("tmp")), "{names:?}");
+}
+
+/// Bad arguments are errors that name the argument (or the file), and results already in
+/// the output directory are left as they were.
+#[test]
+fn bad_arguments_are_named_and_nothing_is_overwritten() {
+    let data = real_data_dir();
+    let out = tempfile::tempdir().unwrap();
+    let kept = out.path().join("iris-bma.csv");
+    std::fs::write(&kept, "precious\n").unwrap();
+    let base = |extra: &[&str]| {
+        let mut args = vec!["theorem1", "--data-dir", data.to_str().unwrap()];
+        args.extend_from_slice(&["--out", out.path().to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        alrao(&args)
+    };
+    let cases: [(&[&str], &[&str]); 4] = [
+        (&["--data", "iris", "--ridge", "0"], &["--ridge", "> 0"]),
+        (
+            &["--data", "iris", "--eta-min", "1", "--eta-max", "0.1"],
+            &["--eta-min"],
+        ),
+        (
+            &["--data", "mnist"],
+            &["mnist", "breast-cancer, iris, wine, digits"],
+        ),
+        (
+            &["--data", "iris", "--method", "switch", "--theta", "1"],
+            &["theta"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let o = base(args);
+        assert!(!o.status.success(), "{args:?} was accepted");
+        let err = stderr(&o);
+        for needle in needles {
+            assert!(err.contains(needle), "{args:?}: `{needle}` not in {err}");
+        }
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let o = alrao(&[
+        "theorem1",
+        "--data",
+        "iris",
+        "--data-dir",
+        empty.path().to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("iris.csv") && err.contains("fetch-data"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "precious\n");
+}
