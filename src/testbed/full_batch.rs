@@ -15,7 +15,8 @@
 //! weights after step `t` are (eq. 21, with the prior written out)
 //!
 //! ```text
-//! a_j^(t) = pi_j prod_(s=1..t) e^(-N L(theta_j^(s))) / sum_k pi_k prod_(s=1..t) e^(-N L(theta_k^(s)))
+//! a_j^(t) = pi_j prod_(s=1..t) e^(-N L(theta_j^(s)))
+//!           / sum_k pi_k prod_(s=1..t) e^(-N L(theta_k^(s)))
 //! ```
 //!
 //! (`a^(0) = pi`), and the Alrao loss at step `t` is eq. (25), the penalised log-loss of the
