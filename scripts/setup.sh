@@ -39,7 +39,8 @@ fi
 
 scripts/fetch-data.sh fashion-mnist mnist ptb sklearn
 cargo build --bin alrao
+alrao="${CARGO_TARGET_DIR:-target}/debug/alrao"
 # Theorem 1 on real data: full-batch Alrao on logistic regression (wine), under a second
-target/debug/alrao theorem1 --data wine --out runs/theorem1
-target/debug/alrao compare --data fashion-mnist --model mlp --epochs 3 --seed 1 \
+"$alrao" theorem1 --data wine --out runs/theorem1
+"$alrao" compare --data fashion-mnist --model mlp --epochs 3 --seed 1 \
     --out runs/fashion-mnist-mlp

@@ -110,11 +110,19 @@ fn bad_arguments_are_named_and_nothing_is_overwritten() {
         args.extend_from_slice(extra);
         alrao(&args)
     };
-    let cases: [(&[&str], &[&str]); 4] = [
+    let cases: [(&[&str], &[&str]); 7] = [
         (&["--data", "iris", "--ridge", "0"], &["--ridge", "> 0"]),
+        (
+            &["--data", "iris", "--ridge", "-1"],
+            &["--ridge", "> 0", "-1"],
+        ),
         (
             &["--data", "iris", "--eta-min", "1", "--eta-max", "0.1"],
             &["--eta-min"],
+        ),
+        (
+            &["--data", "iris", "--eta-min", "-1e-3"],
+            &["--eta-min", "positive"],
         ),
         (
             &["--data", "mnist"],
@@ -122,7 +130,11 @@ fn bad_arguments_are_named_and_nothing_is_overwritten() {
         ),
         (
             &["--data", "iris", "--method", "switch", "--theta", "1"],
-            &["theta"],
+            &["--theta", "[0, 1)"],
+        ),
+        (
+            &["--data", "iris", "--steps", "0"],
+            &["--steps", "at least 1"],
         ),
     ];
     for (args, needles) in cases {

@@ -286,17 +286,18 @@ fn negative_control_all_rates_above_two_over_lambda_star_stay_away() {
 }
 
 /// **The switch instead of BMA** (the paper proves the theorem for BMA only). What we see:
-/// the switch's Alrao loss also tends to `L*`, but only like `1/t`, not geometrically.
+/// the switch's Alrao loss also tends to `L*`, but only as fast as about `1/t`, not
+/// geometrically.
 /// After every step its prior moves the mass `h(t) = 1/(t+1)` times the share of the
 /// "another switch will come" state, at most `h(t)`, to a fresh switch handed out by the
-/// prior over all copies, the diverging ones included. So the copies outside `A` hold at
+/// prior over all copies, the bad ones included. So the copies outside `A` hold at
 /// most about `h(t)` of the weight, and the Jensen bound of the proof gives
 /// `L(Alrao^(t)) - L* <= -ln(1 - h(t)) + (gap of the copies in A) = ln((t+1)/t) + EPSILON/2`
 /// once those copies are within `EPSILON/2`, from the budget `T` on. The test checks that
 /// bound at every step from `T` to `max(2T, 1/EPSILON)`, and the gap below `EPSILON` at the
 /// end.
 #[test]
-fn switch_alrao_loss_reaches_the_optimum_like_one_over_t() {
+fn switch_alrao_loss_stays_within_one_over_t_of_the_optimum() {
     let strategy = (cases(), 0.3f64..0.95, 1.5f64..10.0, 3usize..8);
     runner(24)
         .run(&strategy, |(case, fraction, ratio, k)| {

@@ -26,25 +26,25 @@ pub struct Theorem1Args {
     data_dir: PathBuf,
     /// Ridge coefficient r of the penalty (r/2)|theta|^2 on every sample's loss; r > 0 makes
     /// the optimum exist and certifies it.
-    #[arg(long, default_value_t = 1e-2)]
+    #[arg(long, default_value_t = 1e-2, allow_hyphen_values = true)]
     ridge: f64,
     /// Lowest learning rate of the copies.
-    #[arg(long, default_value_t = 1e-5)]
+    #[arg(long, default_value_t = 1e-5, allow_hyphen_values = true)]
     eta_min: f64,
     /// Highest learning rate of the copies.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
     eta_max: f64,
     /// Number of copies, rates spread log-uniformly from eta-min to eta-max.
     #[arg(long, default_value_t = 10)]
     copies: usize,
     /// Full-batch gradient steps.
-    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 3000, value_parser = at_least_one)]
     steps: u64,
     /// Model averaging over the copies: bma (the theorem's) or switch.
     #[arg(long, value_enum, default_value_t = AverageName::Bma)]
     method: AverageName,
     /// The switch's theta, with --method switch.
-    #[arg(long, default_value_t = 0.999)]
+    #[arg(long, default_value_t = 0.999, allow_hyphen_values = true)]
     theta: f64,
     /// Directory for the trajectory CSV and the plot.
     #[arg(long, default_value = "runs/theorem1")]
@@ -76,6 +76,9 @@ pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
     }
     let method = match args.method {
         AverageName::Bma => Method::Bma,
+        AverageName::Switch if !(0.0..1.0).contains(&args.theta) => {
+            return Err(format!("--theta: must lie in [0, 1), got {}", args.theta).into());
+        }
         AverageName::Switch => Method::Switch { theta: args.theta },
     };
     let data = load_sklearn(args.data, &args.data_dir)?;
@@ -104,6 +107,16 @@ pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
         args.out.join(format!("{stem}.txt")).display()
     );
     Ok(())
+}
+
+/// `--steps`: a whole number of steps, at least one.
+fn at_least_one(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "must be a whole number of steps, at least 1; got `{text}`"
+        )),
+    }
 }
 
 fn method_name(method: AverageName) -> &'static str {
@@ -163,10 +176,18 @@ fn report(
     if let Some(j0) = rates.iter().rposition(|&eta| eta <= 1.0 / lambda) {
         let initial_gap = records[0].copy_losses[j0] - optimum.loss;
         let budget = descent_budget(initial_gap, 1e-3, rates[j0], problem.ridge());
+        let beyond = if budget > args.steps {
+            format!(
+                " (beyond this run's {} steps; the bound is pessimistic)",
+                args.steps
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "copy {j0} has eta <= 1/lambda: the descent bound puts it within 1e-3 of L* by step \
-             {budget}"
+             {budget}{beyond}"
         );
     } else {
         let _ = writeln!(out, "no copy has eta <= 1/lambda: Theorem 1 does not apply");
@@ -222,16 +243,47 @@ fn trajectory_csv(records: &[StepRecord], l_star: f64) -> String {
     }
     out.push('\n');
     for r in records {
-        let _ = write!(out, "{},{},{}", r.step, r.alrao_loss, r.alrao_loss - l_star);
+        // `{:e}`: the shortest form that reads back exactly, compact for tiny weights
+        let _ = write!(
+            out,
+            "{},{:e},{:e}",
+            r.step,
+            r.alrao_loss,
+            r.alrao_loss - l_star
+        );
         for l in &r.copy_losses {
-            let _ = write!(out, ",{l}");
+            let _ = write!(out, ",{l:e}");
         }
         for a in &r.posterior {
-            let _ = write!(out, ",{a}");
+            let _ = write!(out, ",{a:e}");
         }
         out.push('\n');
     }
     out
+}
+
+/// Ten colours far apart (the usual qualitative "category 10" set), then hues around the
+/// circle for more copies.
+fn copy_color(j: usize) -> RGBColor {
+    const TEN: [(u8, u8, u8); 10] = [
+        (31, 119, 180),
+        (255, 127, 14),
+        (44, 160, 44),
+        (214, 39, 40),
+        (148, 103, 189),
+        (140, 86, 75),
+        (227, 119, 194),
+        (127, 127, 127),
+        (188, 189, 34),
+        (23, 190, 207),
+    ];
+    match TEN.get(j) {
+        Some(&(r, g, b)) => RGBColor(r, g, b),
+        None => {
+            let (r, g, b) = HSLColor((j as f64 * 0.618_034) % 1.0, 0.8, 0.45).rgb();
+            RGBColor(r, g, b)
+        }
+    }
 }
 
 /// The gap `L - L*` against the step, log-log, for Alrao and every copy, as PNG. Drawn to a
@@ -281,18 +333,19 @@ fn plot(
             .x_desc("step")
             .y_desc("L - L* (nats)")
             .y_label_formatter(&|y| format!("{y:.0e}"))
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 18))
             .draw()?;
         // Alrao first and thick, so that the copy it follows shows on top of it
         chart
             .draw_series(LineSeries::new(
                 records[1..].iter().map(|r| (r.step, gap(r.alrao_loss))),
-                BLACK.stroke_width(6),
+                BLACK.stroke_width(5),
             ))?
             .label("Alrao")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(6)));
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(5)));
         for (j, eta) in rates.iter().enumerate() {
-            let hue = 0.85 * j as f64 / rates.len().max(2).saturating_sub(1) as f64;
-            let color = HSLColor(hue, 0.9, 0.45);
+            let color = copy_color(j);
             chart
                 .draw_series(LineSeries::new(
                     records[1..]
@@ -311,6 +364,7 @@ fn plot(
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .position(SeriesLabelPosition::LowerLeft)
+            .label_font(("sans-serif", 15))
             .draw()?;
         root.present()?;
     }

@@ -21,7 +21,8 @@ pub enum TestbedError {
     /// Newton's method did not reach the certificate asked for.
     #[error(
         "Newton's method stopped after {iterations} iterations with the certificate \
-         |grad|^2 / (2 ridge) = {certificate:e}, above the {tolerance:e} asked for"
+         |grad|^2 / (2 ridge) = {certificate:e}, above the {tolerance:e} asked for \
+         (a very small ridge leaves the problem too ill-conditioned for f64: try a larger one)"
     )]
     NewtonStalled {
         /// Iterations done.
