@@ -25,13 +25,14 @@ fn stderr(o: &std::process::Output) -> String {
 }
 
 /// Each kind of malformed input gets an error naming the file and the line (and the column
-/// where there is one), and an output file already there is left as it was.
+/// where there is one), a parameter out of range or given to a method that does not take it
+/// gets an error naming the argument, and an output file already there is left as it was.
 #[test]
 fn malformed_input_is_located_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.csv");
     std::fs::write(&output, "precious\n").unwrap();
-    let cases: [(&str, &str, &[&str]); 5] = [
+    let cases: [(&str, &str, &[&str]); 6] = [
         ("a,b\n-1,-2\n-1\n", "line 3", &["expected 2 columns"]),
         (
             "a,b\n-1,-2\n-1,abc\n",
@@ -39,6 +40,11 @@ fn malformed_input_is_located_and_nothing_is_written() {
             &["column 2 (`b`)", "`abc` is not a number"],
         ),
         ("a,b\n-1,NaN\n", "line 2", &["column 2 (`b`)", "NaN"]),
+        (
+            "a,b\n-1,-2\ninf,-2\n",
+            "line 3",
+            &["column 1 (`a`)", "+inf"],
+        ),
         ("", "line 1", &["empty file"]),
         ("a,b\n", "line 2", &["no observations"]),
     ];
@@ -61,6 +67,13 @@ fn malformed_input_is_located_and_nothing_is_written() {
     for (args, name) in [
         (&["--theta", "1"][..], "--theta"),
         (&["--prior", "0.5"][..], "--prior"),
+        (&["--method", "bma", "--theta", "0.5"][..], "--theta"),
+        (
+            &["--method", "fixed-share", "--theta", "0.5"][..],
+            "--theta",
+        ),
+        (&["--alpha", "0.1"][..], "--alpha"),
+        (&["--method", "fixed-share", "--alpha", "2"][..], "--alpha"),
     ] {
         let o = average(&good, &output, args);
         assert!(
@@ -158,4 +171,31 @@ fn average_reproduces_the_training_runs_switch() {
             );
         }
     }
+}
+
+/// Without `--output` the same CSV goes to standard output, and a model name holding a comma
+/// comes out quoted, so that the output reads back with one column per model.
+#[test]
+fn without_output_the_csv_goes_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.csv"), dir.path().join("out.csv"));
+    std::fs::write(&input, "\"lr 1e-3, seed 1\",b\n-0.5,-1\n-0.2,-inf\n").unwrap();
+    let to_file = average(&input, &output, &[]);
+    assert!(to_file.status.success(), "{}", stderr(&to_file));
+    let to_stdout = alrao(&["average", input.to_str().unwrap()]);
+    assert!(to_stdout.status.success(), "{}", stderr(&to_stdout));
+    let text = String::from_utf8(to_stdout.stdout).unwrap();
+    assert_eq!(text, std::fs::read_to_string(&output).unwrap());
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "step",
+            "posterior_lr 1e-3, seed 1",
+            "posterior_b",
+            "cumulative_log_loss"
+        ]
+    );
+    assert_eq!(reader.records().count(), 2);
 }

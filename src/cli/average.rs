@@ -18,18 +18,21 @@ pub struct AverageArgs {
     /// CSV file: a header naming the models, then one row per observation of natural-log
     /// likelihoods.
     input: PathBuf,
-    /// Where to write the posterior after each observation and the cumulative log-loss.
+    /// Where to write the posterior after each observation and the cumulative log-loss
+    /// (standard output when absent or `-`). A file is written through a temporary file
+    /// and renamed; on any error nothing is written.
     #[arg(long, short)]
-    output: PathBuf,
+    output: Option<PathBuf>,
     /// Averaging method.
     #[arg(long, value_enum, default_value_t = MethodName::Switch)]
     method: MethodName,
-    /// The switch's prior probability of one more segment, in [0, 1).
-    #[arg(long, default_value_t = 0.999)]
-    theta: f64,
-    /// Fixed share's switching rate, in [0, 1].
-    #[arg(long, default_value_t = 0.01)]
-    alpha: f64,
+    /// The switch's prior probability of one more segment, in [0, 1) (default 0.999);
+    /// `--method switch` only.
+    #[arg(long)]
+    theta: Option<f64>,
+    /// Fixed share's switching rate, in [0, 1] (default 0.01); `--method fixed-share` only.
+    #[arg(long)]
+    alpha: Option<f64>,
     /// Prior over the models, comma-separated, in header order (default: uniform).
     #[arg(long, value_delimiter = ',')]
     prior: Option<Vec<f64>>,
@@ -76,7 +79,10 @@ pub enum AverageError {
         /// What is wrong.
         reason: String,
     },
-    /// The output could not be written.
+    /// The output could not be written to standard output.
+    #[error("writing to standard output: {0}")]
+    Stdout(std::io::Error),
+    /// The output file could not be written.
     #[error(transparent)]
     Write(#[from] alrao::training::TrainingError),
 }
@@ -109,7 +115,8 @@ fn malformed(
 ///
 /// # Errors
 /// An unreadable or empty file, a header without models, a row with the wrong number of
-/// columns, a field that is not a number, a NaN; each names the file, line and column.
+/// columns, a field that is not a number, a NaN or `+inf`; each names the file, line and
+/// column.
 pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
     let text = std::fs::read_to_string(path).map_err(|source| AverageError::Read {
         path: path.to_path_buf(),
@@ -170,6 +177,14 @@ pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
             if value.is_nan() {
                 return Err(malformed(path, line, at, "NaN log-likelihood".into()));
             }
+            if value == f64::INFINITY {
+                return Err(malformed(
+                    path,
+                    line,
+                    at,
+                    "+inf log-likelihood (only -inf, a likelihood of zero, is allowed)".into(),
+                ));
+            }
             row.push(value);
         }
         rows.push((line, row));
@@ -185,27 +200,47 @@ pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
     Ok(LogLikelihoodTable { models, rows })
 }
 
+/// The switch's theta when `--theta` is not given: the paper's value.
+const DEFAULT_THETA: f64 = 0.999;
+/// Fixed share's alpha when `--alpha` is not given.
+const DEFAULT_ALPHA: f64 = 0.01;
+
 impl AverageArgs {
+    /// The method, refusing a parameter out of range or one the method does not take (a
+    /// `--theta` given to BMA would otherwise be ignored without a word).
     fn method(&self) -> Result<Method, AverageError> {
+        let unused = |argument: &'static str, method: &str| AverageError::Argument {
+            argument,
+            reason: format!("does not apply to --method {method}"),
+        };
+        match (self.method, self.theta, self.alpha) {
+            (MethodName::Switch, _, Some(_)) => return Err(unused("--alpha", "switch")),
+            (MethodName::Bma, Some(_), _) => return Err(unused("--theta", "bma")),
+            (MethodName::Bma, _, Some(_)) => return Err(unused("--alpha", "bma")),
+            (MethodName::FixedShare, Some(_), _) => return Err(unused("--theta", "fixed-share")),
+            _ => {}
+        }
         Ok(match self.method {
             MethodName::Switch => {
-                if !(0.0..1.0).contains(&self.theta) {
+                let theta = self.theta.unwrap_or(DEFAULT_THETA);
+                if !(0.0..1.0).contains(&theta) {
                     return Err(AverageError::Argument {
                         argument: "--theta",
-                        reason: format!("must be in [0, 1), got {}", self.theta),
+                        reason: format!("must be in [0, 1), got {theta}"),
                     });
                 }
-                Method::Switch { theta: self.theta }
+                Method::Switch { theta }
             }
             MethodName::Bma => Method::Bma,
             MethodName::FixedShare => {
-                if !(0.0..=1.0).contains(&self.alpha) {
+                let alpha = self.alpha.unwrap_or(DEFAULT_ALPHA);
+                if !(0.0..=1.0).contains(&alpha) {
                     return Err(AverageError::Argument {
                         argument: "--alpha",
-                        reason: format!("must be in [0, 1], got {}", self.alpha),
+                        reason: format!("must be in [0, 1], got {alpha}"),
                     });
                 }
-                Method::FixedShare { alpha: self.alpha }
+                Method::FixedShare { alpha }
             }
         })
     }
@@ -235,11 +270,17 @@ pub fn run(args: &AverageArgs) -> Result<(), AverageError> {
             reason: e.to_string(),
         })?;
 
-    let mut out = String::from("step");
-    for name in &table.models {
-        out.push_str(&format!(",posterior_{name}"));
-    }
-    out.push_str(",cumulative_log_loss\n");
+    // the header through the csv writer, so that a model name holding a comma or a quote
+    // comes out quoted as it came in
+    let mut header = csv::Writer::from_writer(Vec::new());
+    let columns = std::iter::once("step".to_string())
+        .chain(table.models.iter().map(|name| format!("posterior_{name}")))
+        .chain(std::iter::once("cumulative_log_loss".to_string()));
+    header
+        .write_record(columns)
+        .expect("writing to memory cannot fail");
+    let header = header.into_inner().expect("writing to memory cannot fail");
+    let mut out = String::from_utf8(header).expect("the header is built from UTF-8 names");
     for (line, row) in &table.rows {
         average
             .update(row)
@@ -250,5 +291,17 @@ pub fn run(args: &AverageArgs) -> Result<(), AverageError> {
         }
         out.push_str(&format!(",{}\n", average.cumulative_log_loss()));
     }
-    Ok(alrao::training::write_atomic(&args.output, out.as_bytes())?)
+    match args.output.as_deref() {
+        Some(path) if path != Path::new("-") => {
+            Ok(alrao::training::write_atomic(path, out.as_bytes())?)
+        }
+        _ => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(AverageError::Stdout)
+        }
+    }
 }
