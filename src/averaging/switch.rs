@@ -41,9 +41,9 @@
 //! totals of step 1 and the weights' own total are summed in that same pass. The shift makes
 //! the weighted model with the largest likelihood contribute `e = 1` times its weight, so
 //! `S > 0` whenever the mixture's likelihood is positive, however small or large the
-//! log-likelihoods are, and `-inf` log-likelihoods give `e = 0` exactly, never NaN. What linear space gives up is the range
-//! of one model's weight relative to the total: below about `1e-308` (`2^-1074` with
-//! subnormals) it becomes zero. With `theta > 0` the pool keeps every model of positive
+//! log-likelihoods are, and `-inf` log-likelihoods give `e = 0` exactly, never NaN. What
+//! linear space gives up is the range of one model's weight relative to the total: below
+//! about `1e-308` (`2^-1074` with subnormals) it becomes zero. With `theta > 0` the pool keeps every model of positive
 //! prior above `theta h(i) pi_K(k)` times the mass in `w_a`, so this never happens in
 //! practice; with `theta = 0` a model that falls that far behind is dropped for good, which
 //! changes no posterior by more than `1e-308`. [`Bma`](super::Bma) keeps log weights and
