@@ -8,7 +8,8 @@
 mod switch_strategies;
 
 use alrao::averaging::{
-    brute_force, AveragingError, ExactSwitch, ObservationMode, Switch, SwitchState,
+    brute_force, brute_force_with_prior, AveragingError, BruteForceSums, ExactSwitch,
+    ObservationMode, Switch, SwitchState,
 };
 use alrao::tolerance::{close, F64_SAME_MATH, F64_VS_EXACT};
 use num_bigint::BigInt;
@@ -16,7 +17,7 @@ use num_rational::BigRational;
 use num_traits::{One, Zero};
 use proptest::prelude::*;
 use switch_strategies::{
-    bma_posterior, config, exact_case, float_theta, likelihood_rows, ln_rational,
+    bma_posterior, config, exact_case, exact_prior_case, float_theta, likelihood_rows, ln_rational,
     log_likelihood_rows, ratio, to_f64,
 };
 
@@ -46,10 +47,20 @@ fn check_recursion_equals_brute_force(
     rows: &[Vec<BigRational>],
 ) -> Result<(), TestCaseError> {
     let sums = brute_force(n_models, theta, rows).unwrap();
-    let mut switch = ExactSwitch::new(n_models, theta.clone()).unwrap();
+    let switch = ExactSwitch::new(n_models, theta.clone()).unwrap();
+    check_forward_weights_equal_sums(switch, &sums, rows)
+}
+
+/// Feeds `rows` to `switch` and checks its forward weights against `sums` (see
+/// [`check_recursion_equals_brute_force`]).
+fn check_forward_weights_equal_sums(
+    mut switch: ExactSwitch,
+    sums: &BruteForceSums,
+    rows: &[Vec<BigRational>],
+) -> Result<(), TestCaseError> {
     match run_exact(&mut switch, rows) {
         Ok(()) => {
-            for k in 0..n_models {
+            for k in 0..switch.n_models() {
                 // exact equality between exact computations
                 prop_assert_eq!(&switch.w_a()[k], &sums.a[k], "w_a of model {}", k);
                 prop_assert_eq!(&switch.w_b()[k], &sums.b[k], "w_b of model {}", k);
@@ -88,6 +99,56 @@ proptest! {
         prop_assert_eq!(&sums.prior_mass, &BigRational::one());
         let total: BigRational = sums.a.iter().chain(&sums.b).sum();
         prop_assert_eq!(total, BigRational::one());
+    }
+
+    /// Property 1 with any prior: for a prior `pi_K` far from uniform (integer weights in
+    /// `0..=4` normalised, zeros allowed), the forward weights equal the brute-force sums
+    /// exactly, and the prior mass of all truncated sequences is exactly one (K <= 3,
+    /// n <= 4).
+    #[test]
+    fn recursion_equals_brute_force_sum_with_any_prior(
+        (prior, theta, rows) in exact_prior_case(3, 4),
+    ) {
+        let sums = brute_force_with_prior(&prior, &theta, &rows).unwrap();
+        // exact equality between exact computations
+        prop_assert_eq!(&sums.prior_mass, &BigRational::one());
+        let switch = ExactSwitch::with_prior(prior, theta).unwrap();
+        check_forward_weights_equal_sums(switch, &sums, &rows)?;
+    }
+
+    /// Property 3 with any prior: `Switch::with_prior` fed `ln p` agrees with
+    /// `ExactSwitch::with_prior` fed `p` to `F64_VS_EXACT` on the posterior and on
+    /// `-ln P_sw` after each of up to 30 observations (K <= 5, prior weights in `0..=4`).
+    #[test]
+    fn f64_switch_with_any_prior_agrees_with_exact_switch(
+        (prior, theta, rows) in exact_prior_case(5, 30),
+    ) {
+        let float_prior: Vec<f64> = prior.iter().map(to_f64).collect();
+        let mut float = Switch::with_prior(&float_prior, to_f64(&theta)).unwrap();
+        let mut exact = ExactSwitch::with_prior(prior, theta).unwrap();
+        for row in &rows {
+            let log_row: Vec<f64> = row.iter().map(ln_rational).collect();
+            match (exact.update(row), float.update(&log_row)) {
+                (Ok(()), Ok(())) => {}
+                (Err(e), Err(f)) => {
+                    prop_assert_eq!(e, f);
+                    break;
+                }
+                (e, f) => prop_assert!(false, "exact {:?}, f64 {:?}", e, f),
+            }
+            for (k, (a, b)) in float.posterior().iter().zip(&exact.posterior()).enumerate() {
+                prop_assert!(
+                    close(*a, to_f64(b), F64_VS_EXACT),
+                    "step {}, model {}: f64 {} exact {}", exact.steps(), k, a, b
+                );
+            }
+            let exact_loss = -ln_rational(&exact.total_likelihood());
+            prop_assert!(
+                close(float.cumulative_log_loss(), exact_loss, F64_VS_EXACT),
+                "step {}: f64 log-loss {} exact {}",
+                exact.steps(), float.cumulative_log_loss(), exact_loss
+            );
+        }
     }
 
     /// Property 3: the f64 log-space switch fed `ln p` agrees with the exact switch fed `p`
@@ -499,4 +560,28 @@ fn from_state_rejects_invalid_states() {
             "{error} should name {field}"
         );
     }
+}
+
+/// An exact prior must be a probability vector, exactly: a negative entry is refused with
+/// its model, and a sum off one by any amount is refused (the exact references have no
+/// tolerance).
+#[test]
+fn exact_prior_must_be_a_probability_vector() {
+    let negative = vec![ratio(3, 2), ratio(-1, 2)];
+    assert_eq!(
+        ExactSwitch::with_prior(negative, ratio(1, 2)).unwrap_err(),
+        AveragingError::InvalidPrior {
+            model: 1,
+            value: -0.5
+        }
+    );
+    let off = vec![ratio(1, 3), ratio(2, 3) + ratio(1, 1_000_000_000_000_000)];
+    assert!(matches!(
+        brute_force_with_prior(&off, &ratio(1, 2), &[]).unwrap_err(),
+        AveragingError::PriorSum { .. }
+    ));
+    assert_eq!(
+        ExactSwitch::with_prior(vec![], ratio(1, 2)).unwrap_err(),
+        AveragingError::NoModels
+    );
 }

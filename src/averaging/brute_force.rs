@@ -14,10 +14,10 @@
 //! ```
 //!
 //! with `pi_M(m) = theta^(m-1) (1 - theta)` (the Alrao paper prints `theta^L / (1 - theta)`,
-//! which does not sum to one), `pi_K = 1/K`, `pi_T(t) = 1/(t(t+1))` and
-//! `pi_T(t | t > t') = pi_T(t) (t' + 1)`. After `n` observations only the switch times in
-//! `1..=n` matter (a switch at `n` sets `K_(n+1)`). The prior mass of all sequences that
-//! agree with a truncated one `s` up to `n` is
+//! which does not sum to one), `pi_K` any prior over models (`1/K` in [`brute_force`]),
+//! `pi_T(t) = 1/(t(t+1))` and `pi_T(t | t > t') = pi_T(t) (t' + 1)`. After `n` observations
+//! only the switch times in `1..=n` matter (a switch at `n` sets `K_(n+1)`). The prior mass
+//! of all sequences that agree with a truncated one `s` up to `n` is
 //!
 //! ```text
 //! pi~(s) = pi_K(j_1) prod_(l=2..m) [theta pi_T(tau_l) (tau_(l-1) + 1) pi_K(j_l)]
@@ -37,7 +37,7 @@ use num_rational::BigRational;
 use num_traits::{One, Zero};
 
 use super::error::AveragingError;
-use super::exact::{check_exact_theta, uniform_prior};
+use super::exact::{check_exact_prior, check_exact_theta, uniform_prior};
 
 /// A switch sequence truncated after observation `n`: the switch times in `1..=n` and the
 /// models of the segments.
@@ -65,18 +65,32 @@ impl TruncatedSequence {
         self.models[segment]
     }
 
-    /// `pi~(s)` after `n` observations, for `n_models` models and switching parameter
-    /// `theta` (see the module's formula).
+    /// `pi~(s)` after `n` observations, for `n_models` models under the uniform prior and
+    /// switching parameter `theta` (see the module's formula).
     pub fn prior(&self, n_models: usize, theta: &BigRational, n: u64) -> TruncatedPrior {
+        self.prior_with(&vec![uniform_prior(n_models); n_models], theta, n)
+    }
+
+    /// `pi~(s)` after `n` observations, with prior `pi_K(k) = model_prior[k]` and switching
+    /// parameter `theta` (see the module's formula).
+    ///
+    /// # Panics
+    ///
+    /// When a model of the sequence has no entry in `model_prior`.
+    pub fn prior_with(
+        &self,
+        model_prior: &[BigRational],
+        theta: &BigRational,
+        n: u64,
+    ) -> TruncatedPrior {
         let one = BigRational::one();
-        let model_prior = uniform_prior(n_models);
-        let mut base = model_prior.clone();
+        let mut base = model_prior[self.models[0]].clone();
         let mut previous_time = 0u64;
-        for &tau in &self.switch_times {
+        for (&tau, &model) in self.switch_times.iter().zip(&self.models[1..]) {
             base *= theta
                 * switch_time_prior(tau)
                 * BigRational::from_integer(BigInt::from(previous_time) + 1)
-                * &model_prior;
+                * &model_prior[model];
             previous_time = tau;
         }
         let later_switch = BigRational::new(BigInt::from(previous_time) + 1, BigInt::from(n) + 1);
@@ -169,7 +183,24 @@ pub fn brute_force(
     if n_models == 0 {
         return Err(AveragingError::NoModels);
     }
+    brute_force_with_prior(&vec![uniform_prior(n_models); n_models], theta, likelihoods)
+}
+
+/// Sums the switch mixture over all truncated switch sequences, with prior
+/// `pi_K(k) = prior[k]` over `prior.len()` models.
+///
+/// # Errors
+///
+/// As [`brute_force`], and [`AveragingError::InvalidPrior`] or [`AveragingError::PriorSum`]
+/// unless `prior` is a probability vector (summing to exactly one).
+pub fn brute_force_with_prior(
+    prior: &[BigRational],
+    theta: &BigRational,
+    likelihoods: &[Vec<BigRational>],
+) -> Result<BruteForceSums, AveragingError> {
+    check_exact_prior(prior)?;
     check_exact_theta(theta)?;
+    let n_models = prior.len();
     if let Some(row) = likelihoods.iter().find(|row| row.len() != n_models) {
         return Err(AveragingError::WrongLength {
             expected: n_models,
@@ -184,7 +215,7 @@ pub fn brute_force(
         prior_mass: BigRational::zero(),
     };
     for sequence in truncated_sequences(n_models, n) {
-        let prior = sequence.prior(n_models, theta, n);
+        let sequence_prior = sequence.prior_with(prior, theta, n);
         let likelihood: BigRational = (1..=n)
             .map(|i| &likelihoods[(i - 1) as usize][sequence.model_at(i)])
             .product();
@@ -192,9 +223,9 @@ pub fn brute_force(
             .models
             .last()
             .expect("a sequence has a first segment");
-        sums.a[last] += &prior.another_switch * &likelihood;
-        sums.b[last] += &prior.no_more_switches * &likelihood;
-        sums.prior_mass += prior.another_switch + prior.no_more_switches;
+        sums.a[last] += &sequence_prior.another_switch * &likelihood;
+        sums.b[last] += &sequence_prior.no_more_switches * &likelihood;
+        sums.prior_mass += sequence_prior.another_switch + sequence_prior.no_more_switches;
     }
     Ok(sums)
 }

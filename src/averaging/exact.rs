@@ -7,17 +7,20 @@
 //! sum_k (w_a[k] + w_b[k]) = P_sw(x_1..x_n),   w_a[k] + w_b[k] = P_sw(x_1..x_n, K_(n+1) = k).
 //! ```
 //!
-//! The hazard is pluggable so that tests can show that a wrong one breaks the equality with
-//! the sum over switch sequences ([`brute_force`](super::brute_force())).
+//! The prior over models `pi_K` is any exact probability vector (uniform by default), so
+//! that the f64 switch with a non-uniform prior has an exact reference too. The hazard is
+//! pluggable so that tests can show that a wrong one breaks the equality with the sum over
+//! switch sequences ([`brute_force`](super::brute_force())).
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{ToPrimitive, Zero};
+use num_traits::{One, ToPrimitive, Zero};
 
 use super::error::AveragingError;
 use super::hazard::{switch_hazard, ExactHazard};
 
-/// The switch over `n_models` models, with a uniform model prior, in exact arithmetic.
+/// The switch over `n_models` models, with any model prior (uniform by default), in exact
+/// arithmetic.
 ///
 /// # Example
 ///
@@ -36,6 +39,7 @@ use super::hazard::{switch_hazard, ExactHazard};
 pub struct ExactSwitch {
     theta: BigRational,
     hazard: ExactHazard,
+    prior: Vec<BigRational>,
     w_a: Vec<BigRational>,
     w_b: Vec<BigRational>,
     steps: u64,
@@ -51,7 +55,8 @@ impl ExactSwitch {
         Self::with_hazard(n_models, theta, switch_hazard)
     }
 
-    /// The switch with the given hazard `h(t)`, `t` the 1-based index of the observation.
+    /// The switch with the given hazard `h(t)`, `t` the 1-based index of the observation,
+    /// and the uniform prior.
     ///
     /// # Errors
     ///
@@ -65,14 +70,54 @@ impl ExactSwitch {
         if n_models == 0 {
             return Err(AveragingError::NoModels);
         }
+        Self::with_prior_and_hazard(vec![uniform_prior(n_models); n_models], theta, hazard)
+    }
+
+    /// The switch with prior `pi_K(k) = prior[k]` over `prior.len()` models and hazard
+    /// `h(t) = 1/(t+1)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ExactSwitch::with_prior_and_hazard`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use alrao::averaging::ExactSwitch;
+    /// use num_rational::BigRational;
+    ///
+    /// let r = |n: i64, d: i64| BigRational::new(n.into(), d.into());
+    /// let mut switch = ExactSwitch::with_prior(vec![r(1, 4), r(3, 4)], r(0, 1))?;
+    /// switch.update(&[r(1, 1), r(1, 3)])?;
+    /// // theta = 0 is Bayes: posterior proportional to prior times likelihood
+    /// assert_eq!(switch.posterior(), vec![r(1, 2), r(1, 2)]);
+    /// # Ok::<(), alrao::averaging::AveragingError>(())
+    /// ```
+    pub fn with_prior(prior: Vec<BigRational>, theta: BigRational) -> Result<Self, AveragingError> {
+        Self::with_prior_and_hazard(prior, theta, switch_hazard)
+    }
+
+    /// The switch with prior `pi_K(k) = prior[k]` and the given hazard `h(t)`.
+    ///
+    /// # Errors
+    ///
+    /// [`AveragingError::NoModels`] for an empty prior, [`AveragingError::InvalidPrior`] for
+    /// a negative entry, [`AveragingError::PriorSum`] unless the entries sum to exactly one,
+    /// [`AveragingError::ThetaOutOfRange`] when `theta` is not in `[0, 1)`.
+    pub fn with_prior_and_hazard(
+        prior: Vec<BigRational>,
+        theta: BigRational,
+        hazard: ExactHazard,
+    ) -> Result<Self, AveragingError> {
+        check_exact_prior(&prior)?;
         check_exact_theta(&theta)?;
-        let prior = uniform_prior(n_models);
-        let one = BigRational::from_integer(BigInt::from(1));
+        let one = BigRational::one();
         Ok(Self {
-            w_a: vec![&theta * &prior; n_models],
-            w_b: vec![(&one - &theta) * &prior; n_models],
+            w_a: prior.iter().map(|p| &theta * p).collect(),
+            w_b: prior.iter().map(|p| (&one - &theta) * p).collect(),
             theta,
             hazard,
+            prior,
             steps: 0,
         })
     }
@@ -127,15 +172,14 @@ impl ExactSwitch {
         let hazard = (self.hazard)(step);
         let one = BigRational::from_integer(BigInt::from(1));
         let pool = &hazard * w_a.iter().sum::<BigRational>();
-        let prior = uniform_prior(self.n_models());
-        let share_a = &self.theta * &pool * &prior;
-        let share_b = (&one - &self.theta) * &pool * &prior;
+        let pool_a = &self.theta * &pool;
+        let pool_b = (&one - &self.theta) * &pool;
 
-        // 3. and 4. hand the pool out uniformly: to w_a with probability theta, else to w_b
+        // 3. and 4. hand the pool out by the prior: to w_a with probability theta, else w_b
         let stay = &one - &hazard;
-        for (a, b) in w_a.iter_mut().zip(&mut w_b) {
-            *a = &*a * &stay + &share_a;
-            *b += &share_b;
+        for ((a, b), p) in w_a.iter_mut().zip(&mut w_b).zip(&self.prior) {
+            *a = &*a * &stay + &pool_a * p;
+            *b += &pool_b * p;
         }
 
         self.w_a = w_a;
@@ -185,11 +229,41 @@ impl ExactSwitch {
     pub fn n_models(&self) -> usize {
         self.w_a.len()
     }
+
+    /// The prior over models, `pi_K`.
+    pub fn prior(&self) -> &[BigRational] {
+        &self.prior
+    }
 }
 
 /// `pi_K(k) = 1/K`.
 pub(crate) fn uniform_prior(n_models: usize) -> BigRational {
     BigRational::new(BigInt::from(1), BigInt::from(n_models))
+}
+
+/// Checks that an exact prior is a probability vector: not empty, no negative entry, sum
+/// exactly one (no tolerance: the references are exact).
+pub(crate) fn check_exact_prior(prior: &[BigRational]) -> Result<(), AveragingError> {
+    if prior.is_empty() {
+        return Err(AveragingError::NoModels);
+    }
+    if let Some((model, value)) = prior
+        .iter()
+        .enumerate()
+        .find(|(_, p)| **p < BigRational::zero())
+    {
+        return Err(AveragingError::InvalidPrior {
+            model,
+            value: value.to_f64().unwrap_or(f64::NAN),
+        });
+    }
+    let sum: BigRational = prior.iter().sum();
+    if !sum.is_one() {
+        return Err(AveragingError::PriorSum {
+            sum: sum.to_f64().unwrap_or(f64::NAN),
+        });
+    }
+    Ok(())
 }
 
 /// Rejects an exact `theta` outside `[0, 1)`.

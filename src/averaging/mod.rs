@@ -36,8 +36,8 @@ mod switch;
 
 pub use bma::Bma;
 pub use brute_force::{
-    brute_force, switch_time_prior, truncated_sequences, BruteForceSums, TruncatedPrior,
-    TruncatedSequence,
+    brute_force, brute_force_with_prior, switch_time_prior, truncated_sequences, BruteForceSums,
+    TruncatedPrior, TruncatedSequence,
 };
 pub use error::AveragingError;
 pub use exact::ExactSwitch;

@@ -121,3 +121,32 @@ pub fn bma_posterior(rows: &[Vec<BigRational>], n_models: usize) -> Vec<BigRatio
 pub fn log_likelihood_rows(n_models: usize, max_n: usize) -> impl Strategy<Value = Vec<Vec<f64>>> {
     prop::collection::vec(prop::collection::vec(log_likelihood(), n_models), 0..max_n)
 }
+
+/// A prior over `n_models` models: integer weights in `0..=4`, at least one positive,
+/// divided by their sum, so that some models may have prior zero and the rest are far from
+/// uniform.
+pub fn exact_prior(n_models: usize) -> impl Strategy<Value = Vec<BigRational>> {
+    prop::collection::vec(0i64..=4, n_models)
+        .prop_filter("a prior needs one positive weight", |w| {
+            w.iter().any(|&x| x > 0)
+        })
+        .prop_map(|weights| {
+            let total: i64 = weights.iter().sum();
+            weights.into_iter().map(|w| ratio(w, total)).collect()
+        })
+}
+
+/// A case `(prior, theta, rows)` with `1..=max_models` models under a non-uniform prior and
+/// `0..=max_n` observations.
+pub fn exact_prior_case(
+    max_models: usize,
+    max_n: usize,
+) -> impl Strategy<Value = (Vec<BigRational>, BigRational, Vec<Vec<BigRational>>)> {
+    (1..=max_models, 0..=max_n).prop_flat_map(|(n_models, n)| {
+        (
+            exact_prior(n_models),
+            exact_theta(),
+            likelihood_rows(n_models, n),
+        )
+    })
+}
