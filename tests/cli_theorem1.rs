@@ -96,6 +96,39 @@ fn iris_run_writes_report_trajectory_and_plot() {
     assert!(names.iter().all(|n| !n.contains("tmp")), "{names:?}");
 }
 
+/// Copies that diverge (rates up to 1e6 on wine, where the largest reach losses near the
+/// top of f64 and then infinity) do not stop the run: it finishes, reports the infinite
+/// loss, and writes a PNG (the plot is drawn within a finite range; an unbounded log axis
+/// once hung here).
+#[test]
+fn diverging_copies_are_reported_and_plotted() {
+    let data = real_data_dir();
+    let out = tempfile::tempdir().unwrap();
+    let o = alrao(&[
+        "theorem1",
+        "--data",
+        "wine",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--eta-max",
+        "1e6",
+        "--steps",
+        "50",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("9 ") && l.contains("inf")),
+        "copy 9 (eta 1e6) should be reported with an infinite loss:\n{stdout}"
+    );
+    let png = std::fs::read(out.path().join("wine-bma.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+}
+
 /// Bad arguments are errors that name the argument (or the file), and results already in
 /// the output directory are left as they were.
 #[test]

@@ -286,8 +286,9 @@ fn copy_color(j: usize) -> RGBColor {
     }
 }
 
-/// The gap `L - L*` against the step, log-log, for Alrao and every copy, as PNG. Drawn to a
-/// temporary file, then renamed.
+/// The gap `L - L*` against the step, log-log, for Alrao and every copy, as PNG, drawn
+/// within `[1e-15, 100 gap_0]` (a diverging copy runs along the top, and leaves the plot
+/// once its loss is infinite). Drawn to a temporary file, then renamed.
 fn plot(
     path: &Path,
     args: &Theorem1Args,
@@ -299,9 +300,12 @@ fn plot(
         std::fs::create_dir_all(dir)?;
     }
     let temporary = path.with_extension("tmp.png");
-    // gaps below 1e-15 are rounding: drawn at the floor
+    // gaps below 1e-15 are rounding: drawn at the floor; a diverging copy is drawn at the
+    // ceiling, 100 times the common starting gap, so that the axis stays readable and finite
+    // (a log axis up to 1e300 or beyond shows nothing and its range overflows)
     let floor = 1e-15;
-    let gap = |loss: f64| (loss - l_star).max(floor);
+    let ceiling = (100.0 * (records[0].alrao_loss - l_star)).max(1.0);
+    let gap = |loss: f64| (loss - l_star).clamp(floor, ceiling);
     let top = records
         .iter()
         .flat_map(|r| r.copy_losses.iter().chain([&r.alrao_loss]))
@@ -315,9 +319,10 @@ fn plot(
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
-                    "{}: L - L* against full-batch steps ({}; at most 1e-15 drawn at 1e-15)",
+                    "{}: L - L* against full-batch steps ({}; drawn within [1e-15, {:.0e}])",
                     args.data,
-                    method_name(args.method)
+                    method_name(args.method),
+                    ceiling
                 ),
                 ("sans-serif", 24),
             )
