@@ -151,7 +151,21 @@ impl AlraoArgs {
     }
 }
 
+/// Lets a closed pipe end the program quietly, as it ends `cat` (`alrao theorem1 ... | head`),
+/// instead of a panic in `println!`. Rust starts programs with SIGPIPE ignored; the default
+/// action terminates the process, which is safe here because every result file is written
+/// to a temporary name and renamed.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread is started; `signal` with
+    // `SIG_DFL` only changes the disposition of SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

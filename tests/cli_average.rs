@@ -32,7 +32,7 @@ fn malformed_input_is_located_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.csv");
     std::fs::write(&output, "precious\n").unwrap();
-    let cases: [(&str, &str, &[&str]); 6] = [
+    let cases: [(&str, &str, &[&str]); 7] = [
         ("a,b\n-1,-2\n-1\n", "line 3", &["expected 2 columns"]),
         (
             "a,b\n-1,-2\n-1,abc\n",
@@ -47,6 +47,11 @@ fn malformed_input_is_located_and_nothing_is_written() {
         ),
         ("", "line 1", &["empty file"]),
         ("a,b\n", "line 2", &["no observations"]),
+        (
+            "a,b,a\n-1,-2,-3\n",
+            "line 1",
+            &["column 3 (`a`)", "repeated (first in column 1)"],
+        ),
     ];
     for (i, (text, line, needles)) in cases.iter().enumerate() {
         let input = dir.path().join(format!("bad{i}.csv"));

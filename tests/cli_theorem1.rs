@@ -129,6 +129,32 @@ fn diverging_copies_are_reported_and_plotted() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
 
+/// A reader that closes standard output before the report (`alrao theorem1 ... | head`)
+/// ends the program quietly, not with a panic, and the files are already written: they
+/// come before the report.
+#[test]
+fn closed_standard_output_ends_quietly_after_the_files() {
+    let data = real_data_dir();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_alrao"))
+        .args(["theorem1", "--data", "iris", "--steps", "20", "--data-dir"])
+        .arg(&data)
+        .arg("--out")
+        .arg(out.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away at once
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(o.status.code(), Some(101), "{err}");
+    for name in ["iris-bma.csv", "iris-bma.png", "iris-bma.txt"] {
+        assert!(out.path().join(name).is_file(), "{name} was not written");
+    }
+}
+
 /// Bad arguments are errors that name the argument (or the file), and results already in
 /// the output directory are left as they were.
 #[test]
@@ -143,7 +169,7 @@ fn bad_arguments_are_named_and_nothing_is_overwritten() {
         args.extend_from_slice(extra);
         alrao(&args)
     };
-    let cases: [(&[&str], &[&str]); 7] = [
+    let cases: [(&[&str], &[&str]); 9] = [
         (&["--data", "iris", "--ridge", "0"], &["--ridge", "> 0"]),
         (
             &["--data", "iris", "--ridge", "-1"],
@@ -168,6 +194,14 @@ fn bad_arguments_are_named_and_nothing_is_overwritten() {
         (
             &["--data", "iris", "--steps", "0"],
             &["--steps", "at least 1"],
+        ),
+        (
+            &["--data", "iris", "--steps", "-5"],
+            &["--steps", "at least 1", "-5"],
+        ),
+        (
+            &["--data", "iris", "--theta", "0.9"],
+            &["--theta", "does not apply to --method bma"],
         ),
     ];
     for (args, needles) in cases {

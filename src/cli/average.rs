@@ -114,7 +114,8 @@ fn malformed(
 /// Reads and checks a CSV of log-likelihoods.
 ///
 /// # Errors
-/// An unreadable or empty file, a header without models, a row with the wrong number of
+/// An unreadable or empty file, a header without models or naming one twice, a row with the
+/// wrong number of
 /// columns, a field that is not a number, a NaN or `+inf`; each names the file, line and
 /// column.
 pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
@@ -148,6 +149,18 @@ pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
             None,
             "the header names no models".into(),
         ));
+    }
+    // the output names its columns after the models: two with one name could not be told
+    // apart there
+    for (c, name) in models.iter().enumerate() {
+        if let Some(first) = models[..c].iter().position(|other| other == name) {
+            return Err(malformed(
+                path,
+                1,
+                Some((c + 1, name)),
+                format!("model name repeated (first in column {})", first + 1),
+            ));
+        }
     }
     let mut rows = Vec::new();
     for record in reader.records() {

@@ -38,14 +38,14 @@ pub struct Theorem1Args {
     #[arg(long, default_value_t = 10)]
     copies: usize,
     /// Full-batch gradient steps.
-    #[arg(long, default_value_t = 3000, value_parser = at_least_one)]
+    #[arg(long, default_value_t = 3000, value_parser = at_least_one, allow_hyphen_values = true)]
     steps: u64,
     /// Model averaging over the copies: bma (the theorem's) or switch.
     #[arg(long, value_enum, default_value_t = AverageName::Bma)]
     method: AverageName,
-    /// The switch's theta, with --method switch.
-    #[arg(long, default_value_t = 0.999, allow_hyphen_values = true)]
-    theta: f64,
+    /// The switch's theta, in [0, 1) (default 0.999); --method switch only.
+    #[arg(long, allow_hyphen_values = true)]
+    theta: Option<f64>,
     /// Directory for the trajectory CSV and the plot.
     #[arg(long, default_value = "runs/theorem1")]
     out: PathBuf,
@@ -61,6 +61,9 @@ enum AverageName {
 
 type AnyError = Box<dyn std::error::Error>;
 
+/// The switch's theta when `--theta` is not given: the paper's.
+const DEFAULT_THETA: f64 = 0.999;
+
 /// Runs `alrao theorem1`.
 ///
 /// # Errors
@@ -74,12 +77,19 @@ pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
     if !(args.ridge.is_finite() && args.ridge > 0.0) {
         return Err(format!("--ridge: must be finite and > 0, got {}", args.ridge).into());
     }
-    let method = match args.method {
-        AverageName::Bma => Method::Bma,
-        AverageName::Switch if !(0.0..1.0).contains(&args.theta) => {
-            return Err(format!("--theta: must lie in [0, 1), got {}", args.theta).into());
+    let method = match (args.method, args.theta) {
+        // refused rather than ignored without a word
+        (AverageName::Bma, Some(_)) => {
+            return Err("--theta: does not apply to --method bma".into());
         }
-        AverageName::Switch => Method::Switch { theta: args.theta },
+        (AverageName::Bma, None) => Method::Bma,
+        (AverageName::Switch, theta) => {
+            let theta = theta.unwrap_or(DEFAULT_THETA);
+            if !(0.0..1.0).contains(&theta) {
+                return Err(format!("--theta: must lie in [0, 1), got {theta}").into());
+            }
+            Method::Switch { theta }
+        }
     };
     let data = load_sklearn(args.data, &args.data_dir)?;
     let problem = LogisticProblem::from_tabular(&data, args.ridge)?;
@@ -93,13 +103,14 @@ pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
     }
 
     let report = report(args, &problem, lambda, &optimum, &rates, &records);
-    print!("{report}");
+    // the files first: a reader that closes standard output early ends the program
     let stem = format!("{}-{}", args.data, method_name(args.method));
     let csv_path = args.out.join(format!("{stem}.csv"));
     write_atomic(&csv_path, trajectory_csv(&records, optimum.loss).as_bytes())?;
     let png_path = args.out.join(format!("{stem}.png"));
     plot(&png_path, args, &rates, &records, optimum.loss)?;
     write_atomic(&args.out.join(format!("{stem}.txt")), report.as_bytes())?;
+    print!("{report}");
     println!(
         "wrote {}, {} and {}",
         csv_path.display(),
@@ -155,7 +166,9 @@ fn report(
         "averaging: {}, {} copies, {} full-batch steps from zero",
         match args.method {
             AverageName::Bma => "BMA".to_string(),
-            AverageName::Switch => format!("switch (theta {})", args.theta),
+            AverageName::Switch => {
+                format!("switch (theta {})", args.theta.unwrap_or(DEFAULT_THETA))
+            }
         },
         rates.len(),
         args.steps
