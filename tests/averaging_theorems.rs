@@ -440,3 +440,46 @@ fn constructors_reject_bad_priors_and_rates() {
     let one = BigRational::one();
     assert!(ExactSwitch::new(1, one).is_err());
 }
+
+/// `Bma::from_state` refuses a state that does not describe a posterior: a log posterior
+/// of the wrong length, holding NaN or `+inf`, or not normalised (weights totalling 2), and
+/// a log-loss that is not finite; a saved state restores to an equal average.
+#[test]
+fn bma_from_state_rejects_invalid_states() {
+    let mut bma = Bma::with_prior(&[0.5, 0.25, 0.25]).unwrap();
+    bma.update(&[-1.0, -2.0, f64::NEG_INFINITY]).unwrap();
+    let good = bma.state();
+    assert_eq!(Bma::from_state(good.clone()).unwrap(), bma);
+    let with = |edit: &dyn Fn(&mut alrao::averaging::BmaState)| {
+        let mut state = good.clone();
+        edit(&mut state);
+        Bma::from_state(state).unwrap_err()
+    };
+    let field = |e: AveragingError| match e {
+        AveragingError::InvalidState { field, .. } => field,
+        other => panic!("expected InvalidState, got {other}"),
+    };
+    assert_eq!(
+        field(with(&|s| s.log_posterior.pop().map(drop).unwrap())),
+        "log_posterior"
+    );
+    assert_eq!(
+        field(with(&|s| s.log_posterior[0] = f64::NAN)),
+        "log_posterior"
+    );
+    assert_eq!(
+        field(with(&|s| s.log_posterior[1] = f64::INFINITY)),
+        "log_posterior"
+    );
+    assert_eq!(
+        field(with(&|s| s
+            .log_posterior
+            .iter_mut()
+            .for_each(|a| *a += 2f64.ln()))),
+        "log_posterior"
+    );
+    assert_eq!(
+        field(with(&|s| s.cumulative_log_loss = f64::NAN)),
+        "cumulative_log_loss"
+    );
+}

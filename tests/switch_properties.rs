@@ -102,7 +102,7 @@ proptest! {
     }
 
     /// Property 1 with any prior: for a prior `pi_K` far from uniform (integer weights in
-    /// `0..=4` normalised, zeros allowed), the forward weights equal the brute-force sums
+    /// `0..=5` normalised, zeros allowed), the forward weights equal the brute-force sums
     /// exactly, and the prior mass of all truncated sequences is exactly one (K <= 3,
     /// n <= 4).
     #[test]
@@ -112,20 +112,20 @@ proptest! {
         let sums = brute_force_with_prior(&prior, &theta, &rows).unwrap();
         // exact equality between exact computations
         prop_assert_eq!(&sums.prior_mass, &BigRational::one());
-        let switch = ExactSwitch::with_prior(prior, theta).unwrap();
+        let switch = ExactSwitch::with_prior(&prior, theta).unwrap();
         check_forward_weights_equal_sums(switch, &sums, &rows)?;
     }
 
     /// Property 3 with any prior: `Switch::with_prior` fed `ln p` agrees with
     /// `ExactSwitch::with_prior` fed `p` to `F64_VS_EXACT` on the posterior and on
-    /// `-ln P_sw` after each of up to 30 observations (K <= 5, prior weights in `0..=4`).
+    /// `-ln P_sw` after each of up to 30 observations (K <= 5, prior weights in `0..=5`).
     #[test]
     fn f64_switch_with_any_prior_agrees_with_exact_switch(
         (prior, theta, rows) in exact_prior_case(5, 30),
     ) {
         let float_prior: Vec<f64> = prior.iter().map(to_f64).collect();
         let mut float = Switch::with_prior(&float_prior, to_f64(&theta)).unwrap();
-        let mut exact = ExactSwitch::with_prior(prior, theta).unwrap();
+        let mut exact = ExactSwitch::with_prior(&prior, theta).unwrap();
         for row in &rows {
             let log_row: Vec<f64> = row.iter().map(ln_rational).collect();
             match (exact.update(row), float.update(&log_row)) {
@@ -569,7 +569,7 @@ fn from_state_rejects_invalid_states() {
 fn exact_prior_must_be_a_probability_vector() {
     let negative = vec![ratio(3, 2), ratio(-1, 2)];
     assert_eq!(
-        ExactSwitch::with_prior(negative, ratio(1, 2)).unwrap_err(),
+        ExactSwitch::with_prior(&negative, ratio(1, 2)).unwrap_err(),
         AveragingError::InvalidPrior {
             model: 1,
             value: -0.5
@@ -578,10 +578,10 @@ fn exact_prior_must_be_a_probability_vector() {
     let off = vec![ratio(1, 3), ratio(2, 3) + ratio(1, 1_000_000_000_000_000)];
     assert!(matches!(
         brute_force_with_prior(&off, &ratio(1, 2), &[]).unwrap_err(),
-        AveragingError::PriorSum { .. }
+        AveragingError::ExactPriorSum { .. }
     ));
     assert_eq!(
-        ExactSwitch::with_prior(vec![], ratio(1, 2)).unwrap_err(),
+        ExactSwitch::with_prior(&[], ratio(1, 2)).unwrap_err(),
         AveragingError::NoModels
     );
 }

@@ -10,10 +10,15 @@
 //! P_bma(x_1..x_n) = sum_j pi_K(j) prod_(t<=n) p_j(x_t).
 //! ```
 //!
-//! [`Bma`] keeps `ln pi_K(k) + sum_t ln p_k(x_t)` per model, exactly the closed form, so a
-//! model's weight never underflows, however far behind it falls; the posterior and the
-//! log-loss are one log-sum-exp away. It is the switch with `theta = 0` computed without
-//! the recursion, and the tests hold the two against each other.
+//! [`Bma`] keeps the normalised log posterior `ln a_k` and the log-loss so far, and updates
+//! them with the recursion `a_k <- a_k p_k / sum_j a_j p_j`, which is the closed form step
+//! by step. In log space a model's weight never underflows, however far behind it falls.
+//! Every update subtracts the largest log-likelihood before it adds, so the numbers it
+//! rounds stay near the leading models' `ln a_k` (near zero) instead of growing with the
+//! run: keeping `ln pi_K(k) + sum_t ln p_k(x_t)` itself, as an earlier version did, lost
+//! 1e-8 of the posterior after 20,000 observations of -150 nats, once those sums reached
+//! 1e6. It is the switch with `theta = 0` computed without the switch's recursion, and the
+//! tests hold the two against each other and against the closed form in exact rationals.
 
 use super::error::AveragingError;
 use super::input::check_log_likelihoods;
@@ -39,15 +44,10 @@ use super::state::{AveragingState, BmaState};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bma {
     prior: Vec<f64>,
-    /// `ln pi_K(k) + sum_t ln p_k(x_t)`.
-    log_joint: Vec<f64>,
-    /// `ln sum_k pi_K(k)`, computed as `log_mass` is: zero up to the rounding of the prior,
-    /// and exactly `log_mass` before any observation.
-    log_prior_mass: f64,
-    /// `ln sum_k exp(log_joint[k])`.
-    log_mass: f64,
-    /// `log_joint[k] - log_mass`.
+    /// `ln a_k`, normalised: `ln sum_k a_k = 0` up to rounding.
     log_posterior: Vec<f64>,
+    /// `-ln P_bma(x_1..x_n)` in nats.
+    cumulative_log_loss: f64,
     steps: u64,
 }
 
@@ -65,26 +65,18 @@ impl Bma {
     ///
     /// # Errors
     ///
-    /// Those of [`check_prior`](super::check_prior).
+    /// Those of [`check_prior`].
     pub fn with_prior(prior: &[f64]) -> Result<Self, AveragingError> {
         check_prior(prior)?;
-        let log_joint = prior.iter().map(|p| p.ln()).collect();
-        Ok(Self::with_log_joint(prior.to_vec(), log_joint, 0))
-    }
-
-    fn with_log_joint(prior: Vec<f64>, log_joint: Vec<f64>, steps: u64) -> Self {
         let log_prior: Vec<f64> = prior.iter().map(|p| p.ln()).collect();
+        // a prior is checked to sum to one within 1e-12, not exactly: normalise its logs
         let log_prior_mass = log_sum_exp(&log_prior);
-        let log_mass = log_sum_exp(&log_joint);
-        let log_posterior = log_joint.iter().map(|x| x - log_mass).collect();
-        Self {
-            prior,
-            log_joint,
-            log_prior_mass,
-            log_mass,
-            log_posterior,
-            steps,
-        }
+        Ok(Self {
+            prior: prior.to_vec(),
+            log_posterior: log_prior.iter().map(|x| x - log_prior_mass).collect(),
+            cumulative_log_loss: 0.0,
+            steps: 0,
+        })
     }
 
     /// The prior over models, `pi_K`.
@@ -93,9 +85,13 @@ impl Bma {
     }
 
     /// `ln pi_K(k) + sum_t ln p_k(x_t)`: the log of the joint probability of model `k` and
-    /// the observations so far.
-    pub fn log_joint(&self) -> &[f64] {
-        &self.log_joint
+    /// the observations so far, computed as `ln a_k - cumulative_log_loss` (so rounded at
+    /// the size of the log-loss, unlike the posterior).
+    pub fn log_joint(&self) -> Vec<f64> {
+        self.log_posterior
+            .iter()
+            .map(|a| a - self.cumulative_log_loss)
+            .collect()
     }
 
     /// The state to save.
@@ -103,7 +99,8 @@ impl Bma {
         BmaState {
             steps: self.steps,
             prior: self.prior.clone(),
-            log_joint: self.log_joint.clone(),
+            log_posterior: self.log_posterior.clone(),
+            cumulative_log_loss: self.cumulative_log_loss,
         }
     }
 
@@ -112,42 +109,55 @@ impl Bma {
     ///
     /// # Errors
     ///
-    /// Those of [`check_prior`](super::check_prior), and
-    /// [`AveragingError::InvalidState`] when `log_joint` is not one finite-or-`-inf` value
-    /// per model with at least one finite.
+    /// Those of [`check_prior`], and
+    /// [`AveragingError::InvalidState`] when `log_posterior` is not one finite-or-`-inf`
+    /// value per model, normalised to `ln sum_k a_k = 0` within `1e-9`, or when
+    /// `cumulative_log_loss` is not finite.
     pub fn from_state(state: BmaState) -> Result<Self, AveragingError> {
         check_prior(&state.prior)?;
-        let invalid = |reason: String| AveragingError::InvalidState {
-            field: "log_joint",
-            reason,
-        };
-        if state.log_joint.len() != state.prior.len() {
-            return Err(invalid(format!(
-                "{} values, but the prior has {} models",
-                state.log_joint.len(),
-                state.prior.len()
-            )));
+        let invalid = |field, reason: String| AveragingError::InvalidState { field, reason };
+        if state.log_posterior.len() != state.prior.len() {
+            return Err(invalid(
+                "log_posterior",
+                format!(
+                    "{} values, but the prior has {} models",
+                    state.log_posterior.len(),
+                    state.prior.len()
+                ),
+            ));
         }
         if let Some(bad) = state
-            .log_joint
+            .log_posterior
             .iter()
             .find(|x| x.is_nan() || **x == f64::INFINITY)
         {
-            return Err(invalid(format!("contains {bad}")));
+            return Err(invalid("log_posterior", format!("contains {bad}")));
         }
-        if state.log_joint.iter().all(|&x| x == f64::NEG_INFINITY) {
-            return Err(invalid("every model has weight zero".into()));
+        let log_total = log_sum_exp(&state.log_posterior);
+        if log_total.is_nan() || log_total.abs() > 1e-9 {
+            return Err(invalid(
+                "log_posterior",
+                format!("the weights total exp({log_total}), not one"),
+            ));
         }
-        Ok(Self::with_log_joint(
-            state.prior,
-            state.log_joint,
-            state.steps,
-        ))
+        if !state.cumulative_log_loss.is_finite() {
+            return Err(invalid(
+                "cumulative_log_loss",
+                format!("{} is not finite", state.cumulative_log_loss),
+            ));
+        }
+        Ok(Self {
+            prior: state.prior,
+            log_posterior: state.log_posterior,
+            cumulative_log_loss: state.cumulative_log_loss,
+            steps: state.steps,
+        })
     }
 }
 
 impl ModelAverage for Bma {
-    /// Adds each `ln p_k(x_i)` to model `k`'s log joint probability.
+    /// `ln a_k <- ln a_k + ln p_k(x_i) - ln sum_j a_j p_j(x_i)`, each `ln p_k` shifted by
+    /// the largest one of a model with weight before it is added.
     ///
     /// # Errors
     ///
@@ -155,21 +165,30 @@ impl ModelAverage for Bma {
     fn update(&mut self, log_likelihoods: &[f64]) -> Result<(), AveragingError> {
         let step = self.steps + 1;
         check_log_likelihoods(self.n_models(), log_likelihoods, step)?;
-        let log_joint: Vec<f64> = self
-            .log_joint
+        let shift = self
+            .log_posterior
             .iter()
             .zip(log_likelihoods)
-            .map(|(w, x)| w + x)
-            .collect();
-        let log_mass = log_sum_exp(&log_joint);
-        if log_mass == f64::NEG_INFINITY {
+            .filter(|(a, _)| **a > f64::NEG_INFINITY)
+            .fold(f64::NEG_INFINITY, |m, (_, x)| m.max(*x));
+        if shift == f64::NEG_INFINITY {
             return Err(AveragingError::ZeroMixtureLikelihood { step });
         }
-        for (a, w) in self.log_posterior.iter_mut().zip(&log_joint) {
-            *a = w - log_mass;
+        let unnormalised: Vec<f64> = self
+            .log_posterior
+            .iter()
+            .zip(log_likelihoods)
+            .map(|(a, x)| a + (x - shift))
+            .collect();
+        // ln sum_j a_j p_j - shift
+        let log_mixture = log_sum_exp(&unnormalised);
+        if log_mixture == f64::NEG_INFINITY {
+            return Err(AveragingError::ZeroMixtureLikelihood { step });
         }
-        self.log_joint = log_joint;
-        self.log_mass = log_mass;
+        for (a, u) in self.log_posterior.iter_mut().zip(&unnormalised) {
+            *a = u - log_mixture;
+        }
+        self.cumulative_log_loss -= log_mixture + shift;
         self.steps = step;
         Ok(())
     }
@@ -190,9 +209,10 @@ impl ModelAverage for Bma {
         self.log_posterior.iter().map(|x| x.exp()).collect()
     }
 
-    /// `-ln P_bma(x_1..x_n) = ln sum_k pi_K(k) - ln sum_k pi_K(k) prod_t p_k(x_t)`.
+    /// `-ln P_bma(x_1..x_n) = -ln sum_k pi_K(k) prod_t p_k(x_t)` (the prior normalised),
+    /// summed step by step as `-sum_t ln sum_k a_k p_k(x_t)`.
     fn cumulative_log_loss(&self) -> f64 {
-        self.log_prior_mass - self.log_mass
+        self.cumulative_log_loss
     }
 
     fn steps(&self) -> u64 {

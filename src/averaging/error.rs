@@ -114,6 +114,13 @@ pub enum AveragingError {
         sum: f64,
     },
 
+    /// An exact prior over models (for the exact references) must sum to exactly one.
+    #[error("the exact prior over models must sum to exactly 1, got {sum}")]
+    ExactPriorSum {
+        /// The sum of the given prior, as a fraction.
+        sum: String,
+    },
+
     /// A saved state does not describe a model average.
     #[error("invalid saved state: {field}: {reason}")]
     InvalidState {

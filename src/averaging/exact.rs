@@ -70,7 +70,7 @@ impl ExactSwitch {
         if n_models == 0 {
             return Err(AveragingError::NoModels);
         }
-        Self::with_prior_and_hazard(vec![uniform_prior(n_models); n_models], theta, hazard)
+        Self::with_prior_and_hazard(&vec![uniform_prior(n_models); n_models], theta, hazard)
     }
 
     /// The switch with prior `pi_K(k) = prior[k]` over `prior.len()` models and hazard
@@ -87,13 +87,13 @@ impl ExactSwitch {
     /// use num_rational::BigRational;
     ///
     /// let r = |n: i64, d: i64| BigRational::new(n.into(), d.into());
-    /// let mut switch = ExactSwitch::with_prior(vec![r(1, 4), r(3, 4)], r(0, 1))?;
+    /// let mut switch = ExactSwitch::with_prior(&[r(1, 4), r(3, 4)], r(0, 1))?;
     /// switch.update(&[r(1, 1), r(1, 3)])?;
     /// // theta = 0 is Bayes: posterior proportional to prior times likelihood
     /// assert_eq!(switch.posterior(), vec![r(1, 2), r(1, 2)]);
     /// # Ok::<(), alrao::averaging::AveragingError>(())
     /// ```
-    pub fn with_prior(prior: Vec<BigRational>, theta: BigRational) -> Result<Self, AveragingError> {
+    pub fn with_prior(prior: &[BigRational], theta: BigRational) -> Result<Self, AveragingError> {
         Self::with_prior_and_hazard(prior, theta, switch_hazard)
     }
 
@@ -102,14 +102,15 @@ impl ExactSwitch {
     /// # Errors
     ///
     /// [`AveragingError::NoModels`] for an empty prior, [`AveragingError::InvalidPrior`] for
-    /// a negative entry, [`AveragingError::PriorSum`] unless the entries sum to exactly one,
+    /// a negative entry, [`AveragingError::ExactPriorSum`] unless the entries sum to exactly
+    /// one,
     /// [`AveragingError::ThetaOutOfRange`] when `theta` is not in `[0, 1)`.
     pub fn with_prior_and_hazard(
-        prior: Vec<BigRational>,
+        prior: &[BigRational],
         theta: BigRational,
         hazard: ExactHazard,
     ) -> Result<Self, AveragingError> {
-        check_exact_prior(&prior)?;
+        check_exact_prior(prior)?;
         check_exact_theta(&theta)?;
         let one = BigRational::one();
         Ok(Self {
@@ -117,7 +118,7 @@ impl ExactSwitch {
             w_b: prior.iter().map(|p| (&one - &theta) * p).collect(),
             theta,
             hazard,
-            prior,
+            prior: prior.to_vec(),
             steps: 0,
         })
     }
@@ -259,8 +260,8 @@ pub(crate) fn check_exact_prior(prior: &[BigRational]) -> Result<(), AveragingEr
     }
     let sum: BigRational = prior.iter().sum();
     if !sum.is_one() {
-        return Err(AveragingError::PriorSum {
-            sum: sum.to_f64().unwrap_or(f64::NAN),
+        return Err(AveragingError::ExactPriorSum {
+            sum: sum.to_string(),
         });
     }
     Ok(())

@@ -89,7 +89,7 @@ impl FixedShare {
     ///
     /// # Errors
     ///
-    /// Those of [`check_prior`](super::check_prior), and
+    /// Those of [`check_prior`], and
     /// [`AveragingError::AlphaOutOfRange`].
     pub fn with_prior(prior: &[f64], alpha: f64) -> Result<Self, AveragingError> {
         check_prior(prior)?;
@@ -144,7 +144,7 @@ impl FixedShare {
     ///
     /// # Errors
     ///
-    /// [`AveragingError::AlphaOutOfRange`], those of [`check_prior`](super::check_prior),
+    /// [`AveragingError::AlphaOutOfRange`], those of [`check_prior`],
     /// and [`AveragingError::InvalidState`] when `w` is not one finite non-negative weight
     /// per model totalling one, or the log-loss is not finite.
     pub fn from_state(state: FixedShareState) -> Result<Self, AveragingError> {
@@ -178,7 +178,7 @@ impl FixedShare {
 }
 
 impl ModelAverage for FixedShare {
-    /// The loss update then the share update (see the module's formula).
+    /// The loss update then the share update (see the [module's formula](self)).
     ///
     /// # Errors
     ///

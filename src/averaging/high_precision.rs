@@ -72,7 +72,7 @@ impl HighPrecisionSwitch {
     ///
     /// # Errors
     ///
-    /// Those of [`check_prior`](super::check_prior), and
+    /// Those of [`check_prior`], and
     /// [`AveragingError::ThetaOutOfRange`]. A precision below [`MIN_PRECISION_BITS`] is
     /// raised to it.
     pub fn with_prior(

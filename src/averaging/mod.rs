@@ -16,15 +16,18 @@
 //!   forward recursion and the explicit sum over truncated switch sequences), and
 //!   [`HighPrecisionSwitch`], the recursion in 200-bit-or-more floating point for long runs.
 //!
-//! The mathematics and the tests that check each statement are in `theory/switch.md`.
+//! Each method's formula is in the documentation of its module ([`switch`], [`bma`],
+//! [`fixed_share`], [`exact`], [`brute_force`](mod@brute_force), [`high_precision`]); the types are also
+//! re-exported here. The mathematics and the tests that check each statement are in
+//! `theory/switch.md`.
 
-mod bma;
-mod brute_force;
+pub mod bma;
+pub mod brute_force;
 mod error;
-mod exact;
-mod fixed_share;
+pub mod exact;
+pub mod fixed_share;
 mod hazard;
-mod high_precision;
+pub mod high_precision;
 mod input;
 mod log_space;
 mod model_average;
@@ -32,7 +35,7 @@ mod observation;
 mod prior;
 mod shifted_exp;
 mod state;
-mod switch;
+pub mod switch;
 
 pub use bma::Bma;
 pub use brute_force::{

@@ -47,9 +47,13 @@ pub struct BmaState {
     /// The prior over models, `pi_K`.
     #[serde(with = "float_text_vec")]
     pub prior: Vec<f64>,
-    /// `ln pi_K(k) + sum_t ln p_k(x_t)`, unnormalised (`-inf` for a model ruled out).
+    /// `ln a_k`, the log posterior that predicts the next observation, normalised
+    /// (`-inf` for a model ruled out).
     #[serde(with = "float_text_vec")]
-    pub log_joint: Vec<f64>,
+    pub log_posterior: Vec<f64>,
+    /// `-ln P_bma(x_1..x_steps)` in nats.
+    #[serde(with = "float_text")]
+    pub cumulative_log_loss: f64,
 }
 
 /// Everything a [`FixedShare`](super::FixedShare) needs to continue bit for bit where it

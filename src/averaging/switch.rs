@@ -118,7 +118,7 @@ impl Switch {
     ///
     /// # Errors
     ///
-    /// Those of [`check_prior`](super::check_prior), and
+    /// Those of [`check_prior`], and
     /// [`AveragingError::ThetaOutOfRange`] when `theta` is not in `[0, 1)`.
     ///
     /// # Example
@@ -331,7 +331,7 @@ impl Switch {
     /// # Errors
     ///
     /// [`AveragingError::ThetaOutOfRange`] for a bad `theta`, the errors of
-    /// [`check_prior`](super::check_prior) for a bad prior, and
+    /// [`check_prior`] for a bad prior, and
     /// [`AveragingError::InvalidState`] when the weight vectors are empty or not one per
     /// model, contain a negative, infinite or NaN weight, or do not total one, or the
     /// log-loss is not finite.

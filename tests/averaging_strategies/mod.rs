@@ -6,23 +6,10 @@
 #![allow(dead_code)]
 
 use alrao::averaging::Method;
-use num_rational::BigRational;
 use proptest::prelude::*;
 
-use crate::switch_strategies::{ratio, to_f64};
-
-/// A prior over `n_models` models with small integer weights `n_k` in `0..=5` (at least
-/// one positive), exactly as rationals `n_k / sum_j n_j`.
-pub fn exact_prior(n_models: usize) -> impl Strategy<Value = Vec<BigRational>> {
-    prop::collection::vec(0i64..=5, n_models)
-        .prop_filter("some model has prior mass", |weights| {
-            weights.iter().any(|&n| n > 0)
-        })
-        .prop_map(|weights| {
-            let total: i64 = weights.iter().sum();
-            weights.iter().map(|&n| ratio(n, total)).collect()
-        })
-}
+pub use crate::switch_strategies::exact_prior;
+use crate::switch_strategies::to_f64;
 
 /// A prior over `n_models` models in f64, each entry the nearest f64 of an exact prior.
 pub fn prior(n_models: usize) -> impl Strategy<Value = Vec<f64>> {

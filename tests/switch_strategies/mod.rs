@@ -122,17 +122,17 @@ pub fn log_likelihood_rows(n_models: usize, max_n: usize) -> impl Strategy<Value
     prop::collection::vec(prop::collection::vec(log_likelihood(), n_models), 0..max_n)
 }
 
-/// A prior over `n_models` models: integer weights in `0..=4`, at least one positive,
-/// divided by their sum, so that some models may have prior zero and the rest are far from
-/// uniform.
+/// A prior over `n_models` models with small integer weights `n_k` in `0..=5` (at least
+/// one positive), exactly as rationals `n_k / sum_j n_j`: some models may have prior zero,
+/// and the rest are far from uniform.
 pub fn exact_prior(n_models: usize) -> impl Strategy<Value = Vec<BigRational>> {
-    prop::collection::vec(0i64..=4, n_models)
-        .prop_filter("a prior needs one positive weight", |w| {
-            w.iter().any(|&x| x > 0)
+    prop::collection::vec(0i64..=5, n_models)
+        .prop_filter("some model has prior mass", |weights| {
+            weights.iter().any(|&n| n > 0)
         })
         .prop_map(|weights| {
             let total: i64 = weights.iter().sum();
-            weights.into_iter().map(|w| ratio(w, total)).collect()
+            weights.iter().map(|&n| ratio(n, total)).collect()
         })
 }
 
