@@ -400,7 +400,8 @@ fn fmt_opt(x: Option<f64>, digits: usize) -> String {
 
 fn epoch_line(r: &EpochRecord) -> String {
     let mut line = format!(
-        "  epoch {:>3}  train loss {} acc {:.4}  valid loss {} acc {:.4}  test acc {:.4}  ({:.0} s)",
+        "  epoch {:>3}  train loss {} acc {:.4}  valid loss {} acc {:.4}  test acc {:.4}  \
+         ({:.0} s)",
         r.epoch,
         fmt_opt(r.train_loss, 4),
         r.train_accuracy,

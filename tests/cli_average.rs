@@ -32,7 +32,7 @@ fn malformed_input_is_located_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.csv");
     std::fs::write(&output, "precious\n").unwrap();
-    let cases: [(&str, &str, &[&str]); 7] = [
+    let cases: [(&str, &str, &[&str]); 8] = [
         ("a,b\n-1,-2\n-1\n", "line 3", &["expected 2 columns"]),
         (
             "a,b\n-1,-2\n-1,abc\n",
@@ -51,6 +51,12 @@ fn malformed_input_is_located_and_nothing_is_written() {
             "a,b,a\n-1,-2,-3\n",
             "line 1",
             &["column 3 (`a`)", "repeated (first in column 1)"],
+        ),
+        // a trailing comma in the header names a model with no name
+        (
+            "a,b,\n-1,-2,-3\n",
+            "line 1",
+            &["column 3: empty model name"],
         ),
     ];
     for (i, (text, line, needles)) in cases.iter().enumerate() {
@@ -88,6 +94,96 @@ fn malformed_input_is_located_and_nothing_is_written() {
         );
     }
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "precious\n");
+}
+
+/// Line numbers are counted in the file's bytes: right after CRLF line endings, blank lines
+/// (which the csv reader skips) and a lone CR, and for text that is not UTF-8.
+#[test]
+fn line_numbers_follow_crlf_blank_lines_and_invalid_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.csv");
+    let cases: [(&[u8], &str); 7] = [
+        (
+            b"a,b\r\n-1,-2\r\n-1,abc\r\n",
+            "line 3, column 2 (`b`): `abc` is not a number",
+        ),
+        (b"a,b\r\n-1,-2\r\n-1\r\n", "line 3: expected 2 columns"),
+        (
+            b"a,b\n-1,-2\n\n\n-1,abc\n",
+            "line 5, column 2 (`b`): `abc` is not a number",
+        ),
+        (
+            b"a,b\r\n\r\n-1,-2\r\n\r\n\r\n-1,abc\r\n",
+            "line 6, column 2 (`b`)",
+        ),
+        (b"\n\na,b\n-1,abc\n", "line 4, column 2 (`b`)"),
+        (b"a,b\r-1,-2\r-1,abc\r", "line 3, column 2 (`b`)"),
+        (
+            b"a,b\n-1,-2\n-1,-\xff\n",
+            "line 3: not valid UTF-8 (byte 5 of the line)",
+        ),
+    ];
+    for (i, (bytes, expected)) in cases.iter().enumerate() {
+        let input = dir.path().join(format!("lines{i}.csv"));
+        std::fs::write(&input, bytes).unwrap();
+        let o = average(&input, &output, &[]);
+        let err = stderr(&o);
+        assert!(!o.status.success(), "case {i} was accepted");
+        assert!(
+            err.contains(&format!("lines{i}.csv, {expected}")),
+            "case {i}: expected `{expected}` in {err}"
+        );
+    }
+    // the rows after blank lines and CRLF endings are read as rows: one output row each
+    let input = dir.path().join("good.csv");
+    std::fs::write(&input, "a,b\r\n\r\n-1,-2\r\n\n-3,-1\r\n").unwrap();
+    let o = average(&input, &output, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&output).unwrap().lines().count(), 3);
+}
+
+/// `--prior` values that start with `-` reach the program's own check (not the argument
+/// parser's "unexpected argument"), and each error names the entry, counted from 1, and its
+/// model.
+#[test]
+fn prior_errors_name_the_entry_and_its_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.csv"), dir.path().join("out.csv"));
+    std::fs::write(&input, "a,b,c\n-1,-2,-3\n").unwrap();
+    let cases: [(&str, &str); 5] = [
+        ("-0.2,0.7,0.5", "--prior: entry 1 (model `a`) is -0.2"),
+        ("0.2,NaN,0.8", "--prior: entry 2 (model `b`) is NaN"),
+        ("0.2,0.3,inf", "--prior: entry 3 (model `c`) is inf"),
+        ("0.5,0.5", "--prior: 2 values for 3 models"),
+        (
+            "0.5,0.5,0.5",
+            "--prior: the prior over models must sum to 1",
+        ),
+    ];
+    for (prior, expected) in cases {
+        let o = average(&input, &output, &["--prior", prior]);
+        let err = stderr(&o);
+        assert!(!o.status.success(), "--prior {prior} was accepted");
+        assert!(
+            err.contains(expected),
+            "--prior {prior}: `{expected}` not in {err}"
+        );
+    }
+    assert!(!output.exists(), "nothing is written on error");
+    let o = average(&input, &output, &["--prior", "0.2,0.3,0.5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // negative values for --theta and --alpha also reach the range checks
+    for args in [
+        &["--theta", "-0.5"][..],
+        &["--method", "fixed-share", "--alpha", "-0.1"][..],
+    ] {
+        let o = average(&input, &output, args);
+        let err = stderr(&o);
+        assert!(
+            !o.status.success() && err.contains(&format!("{}: must be in", args[args.len() - 2])),
+            "{args:?}: {err}"
+        );
+    }
 }
 
 /// `-inf` is a likelihood of zero: accepted, and the posterior stays a distribution.

@@ -27,7 +27,8 @@ fn stderr(o: &std::process::Output) -> String {
 
 /// 300 BMA steps on iris: the report names lambda, L* with its certificate and every copy;
 /// the CSV has a header and one row per step 0..=300 with the Alrao gap last below 1e-3
-/// and every weight row summing to one; the PNG is a PNG; no temporary file is left.
+/// and every weight row summing to one; the PNG is a PNG; no temporary file is left; nothing
+/// is written to standard error (the progress bar is not drawn off a terminal).
 #[test]
 fn iris_run_writes_report_trajectory_and_plot() {
     let data = real_data_dir();
@@ -44,6 +45,8 @@ fn iris_run_writes_report_trajectory_and_plot() {
         out.path().to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // the progress bar draws only on a terminal: captured standard error stays empty
+    assert!(o.stderr.is_empty(), "standard error: {}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     for needle in [
         "iris: 150 samples, 4 features",
@@ -169,7 +172,7 @@ fn bad_arguments_are_named_and_nothing_is_overwritten() {
         args.extend_from_slice(extra);
         alrao(&args)
     };
-    let cases: [(&[&str], &[&str]); 9] = [
+    let cases: [(&[&str], &[&str]); 10] = [
         (&["--data", "iris", "--ridge", "0"], &["--ridge", "> 0"]),
         (
             &["--data", "iris", "--ridge", "-1"],
@@ -203,6 +206,15 @@ fn bad_arguments_are_named_and_nothing_is_overwritten() {
             &["--data", "iris", "--theta", "0.9"],
             &["--theta", "does not apply to --method bma"],
         ),
+        (
+            &["--data", "iris", "--steps", "1000001"],
+            &[
+                "--steps",
+                "at most 1000000 steps",
+                "held in memory",
+                "1000001",
+            ],
+        ),
     ];
     for (args, needles) in cases {
         let o = base(args);
@@ -229,4 +241,245 @@ fn bad_arguments_are_named_and_nothing_is_overwritten() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&kept).unwrap(), "precious\n");
+}
+
+/// Runs `alrao theorem1` on the real data with `args` after `theorem1`.
+fn theorem1(args: &[&str]) -> std::process::Output {
+    let data = real_data_dir();
+    let mut all = vec!["theorem1", "--data-dir", data.to_str().unwrap()];
+    all.extend_from_slice(args);
+    alrao(&all)
+}
+
+/// `--out` is checked before the run: a file there is refused by name, a directory that
+/// cannot be created is named, and a missing one is created.
+#[test]
+fn out_is_checked_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "precious\n").unwrap();
+    // an empty data directory: the --out check comes first, before the data are read
+    let no_data = tempfile::tempdir().unwrap();
+    let o = alrao(&[
+        "theorem1",
+        "--data",
+        "iris",
+        "--data-dir",
+        no_data.path().to_str().unwrap(),
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains(&format!("--out: {} is not a directory", file.display())),
+        "{err}"
+    );
+    let under_file = file.join("sub");
+    let o = theorem1(&["--data", "iris", "--out", under_file.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains(&format!("--out: cannot create {}", under_file.display())),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "precious\n");
+
+    let fresh = dir.path().join("new").join("nested");
+    let o = theorem1(&[
+        "--data",
+        "iris",
+        "--steps",
+        "5",
+        "--out",
+        fresh.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in ["iris-bma.csv", "iris-bma.png", "iris-bma.txt"] {
+        assert!(fresh.join(name).is_file(), "{name} was not written");
+    }
+}
+
+/// With a ridge so large that every copy diverges, the run stops with an error that says so
+/// and what to change, not with the averaging layer's "likelihood zero".
+#[test]
+fn every_copy_diverging_is_explained() {
+    let out = tempfile::tempdir().unwrap();
+    let o = theorem1(&[
+        "--data",
+        "iris",
+        "--ridge",
+        "1e6",
+        "--steps",
+        "300",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(
+        !o.status.success(),
+        "accepted:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    for needle in [
+        "every copy diverged by step ",
+        "--eta-min/--eta-max",
+        "--ridge",
+    ] {
+        assert!(err.contains(needle), "`{needle}` not in {err}");
+    }
+    assert!(!err.contains("likelihood zero"), "{err}");
+}
+
+/// Rates so small that the descent bound's step count saturates: the report says the bound
+/// gives no finite step count instead of printing u64::MAX.
+#[test]
+fn a_saturated_descent_bound_is_not_printed_as_a_step() {
+    let out = tempfile::tempdir().unwrap();
+    let o = theorem1(&[
+        "--data",
+        "iris",
+        "--eta-min",
+        "1e-300",
+        "--eta-max",
+        "1e300",
+        "--steps",
+        "10",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(!stdout.contains(&u64::MAX.to_string()), "{stdout}");
+    assert!(stdout.contains("no finite step count"), "{stdout}");
+}
+
+/// One copy and one step: the report says "1 copy" and "1 full-batch step", and the plot
+/// (one point per line) is still drawn.
+#[test]
+fn one_copy_one_step_reads_in_the_singular_and_plots() {
+    let out = tempfile::tempdir().unwrap();
+    let o = theorem1(&[
+        "--data",
+        "iris",
+        "--copies",
+        "1",
+        "--eta-min",
+        "0.5",
+        "--steps",
+        "1",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("BMA, 1 copy, 1 full-batch step from zero"),
+        "{stdout}"
+    );
+    let (width, height, _) = decode_png(&std::fs::read(out.path().join("iris-bma.png")).unwrap());
+    assert_eq!((width, height), (1000, 700));
+}
+
+/// Up to 12 copies keep their distinct colours (copy 0 in the category-10 blue); with 50 the
+/// copies are shaded from viridis's dark purple (copy 0) to its light end (copy 49), and the
+/// category colours are gone.
+#[test]
+fn many_copies_are_shaded_along_a_gradient() {
+    const CATEGORY_BLUE: [u8; 3] = [31, 119, 180];
+    const VIRIDIS_DARK: [u8; 3] = [68, 1, 84];
+    // viridis at 0.9, where the copies' ramp ends
+    const VIRIDIS_LIGHT: [u8; 3] = [189, 222, 46];
+    for (copies, present, absent) in [
+        ("12", CATEGORY_BLUE, VIRIDIS_DARK),
+        ("50", VIRIDIS_DARK, CATEGORY_BLUE),
+        ("50", VIRIDIS_LIGHT, CATEGORY_BLUE),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let o = theorem1(&[
+            "--data",
+            "iris",
+            "--copies",
+            copies,
+            "--steps",
+            "30",
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let (_, _, pixels) = decode_png(&std::fs::read(out.path().join("iris-bma.png")).unwrap());
+        let count = |colour: [u8; 3]| pixels.iter().filter(|&&p| p == colour).count();
+        assert!(count(present) > 20, "{copies} copies: {present:?} missing");
+        assert_eq!(count(absent), 0, "{copies} copies: {absent:?} drawn");
+    }
+}
+
+/// Width, height and RGB pixels of a PNG as plotters writes it (8-bit RGB, not interlaced):
+/// the IDAT chunks inflated, then PNG's five row filters undone.
+fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<[u8; 3]>) {
+    use std::io::Read;
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let be32 = |b: &[u8]| u32::from_be_bytes(b[..4].try_into().unwrap()) as usize;
+    let (mut width, mut height, mut idat, mut at) = (0, 0, Vec::new(), 8);
+    while at + 8 <= bytes.len() {
+        let len = be32(&bytes[at..]);
+        let body = &bytes[at + 8..at + 8 + len];
+        match &bytes[at + 4..at + 8] {
+            b"IHDR" => {
+                (width, height) = (be32(body), be32(&body[4..]));
+                assert_eq!(
+                    (body[8], body[9], body[12]),
+                    (8, 2, 0),
+                    "8-bit RGB, no interlace"
+                );
+            }
+            b"IDAT" => idat.extend_from_slice(body),
+            _ => {}
+        }
+        at += 12 + len;
+    }
+    let mut raw = Vec::new();
+    flate2::read::ZlibDecoder::new(&idat[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    let stride = 3 * width;
+    assert_eq!(raw.len(), height * (stride + 1));
+    let mut rgb = vec![0u8; height * stride];
+    for y in 0..height {
+        let filter = raw[y * (stride + 1)];
+        for x in 0..stride {
+            let a = if x >= 3 { rgb[y * stride + x - 3] } else { 0 };
+            let b = if y > 0 { rgb[(y - 1) * stride + x] } else { 0 };
+            let c = if x >= 3 && y > 0 {
+                rgb[(y - 1) * stride + x - 3]
+            } else {
+                0
+            };
+            let predicted = match filter {
+                0 => 0,
+                1 => a,
+                2 => b,
+                3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
+                4 => {
+                    let p = i16::from(a) + i16::from(b) - i16::from(c);
+                    let (pa, pb, pc) = (
+                        (p - i16::from(a)).abs(),
+                        (p - i16::from(b)).abs(),
+                        (p - i16::from(c)).abs(),
+                    );
+                    if pa <= pb && pa <= pc {
+                        a
+                    } else if pb <= pc {
+                        b
+                    } else {
+                        c
+                    }
+                }
+                f => panic!("PNG row filter {f}"),
+            };
+            rgb[y * stride + x] = raw[y * (stride + 1) + 1 + x].wrapping_add(predicted);
+        }
+    }
+    let pixels = rgb.chunks(3).map(|p| [p[0], p[1], p[2]]).collect();
+    (width, height, pixels)
 }

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alrao::averaging::{Method, ModelAverage};
+use alrao::averaging::{AveragingError, Method, ModelAverage};
 use clap::{Args, ValueEnum};
 
 /// Arguments of `alrao average`.
@@ -28,13 +28,15 @@ pub struct AverageArgs {
     method: MethodName,
     /// The switch's prior probability of one more segment, in [0, 1) (default 0.999);
     /// `--method switch` only.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     theta: Option<f64>,
     /// Fixed share's switching rate, in [0, 1] (default 0.01); `--method fixed-share` only.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     alpha: Option<f64>,
-    /// Prior over the models, comma-separated, in header order (default: uniform).
-    #[arg(long, value_delimiter = ',')]
+    /// Prior over the models, comma-separated, in header order (default: uniform). Values
+    /// starting with `-` are taken as values, so that a negative entry reaches the check that
+    /// names it.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     prior: Option<Vec<f64>>,
 }
 
@@ -105,24 +107,103 @@ fn malformed(
         path: path.to_path_buf(),
         line,
         column: column.map_or(String::new(), |(c, name)| {
-            format!(", column {c} (`{name}`)")
+            if name.is_empty() {
+                format!(", column {c}")
+            } else {
+                format!(", column {c} (`{name}`)")
+            }
         }),
         reason,
     }
 }
 
+/// Whether `text[i]` ends a line: a `\n`, or a `\r` not followed by `\n` (a CRLF counts
+/// once, at its `\n`).
+fn ends_line(text: &[u8], i: usize) -> bool {
+    match text[i] {
+        b'\n' => true,
+        b'\r' => text.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
+/// 1-based line numbers of byte offsets in a text, counted from the bytes themselves
+/// (the csv reader's own line counter is off after CRLF endings and blank lines). Offsets
+/// are asked for in increasing order, so the whole file is scanned once.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    /// Bytes before this offset have been counted...
+    counted_to: usize,
+    /// ...and end this many lines.
+    lines_before: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Self {
+            text,
+            counted_to: 0,
+            lines_before: 0,
+        }
+    }
+
+    /// The line of the record the csv reader placed at byte `offset`. The reader places a
+    /// record where the previous one ended, before the line terminators and blank lines it
+    /// skips, so those are passed over first: the line is that of the record's first byte.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let mut start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start < self.counted_to {
+            self.counted_to = 0;
+            self.lines_before = 0;
+        }
+        let ended = (self.counted_to..start)
+            .filter(|&i| ends_line(self.text, i))
+            .count();
+        self.lines_before += ended as u64;
+        self.counted_to = start;
+        self.lines_before + 1
+    }
+}
+
+/// The text of a file that must be UTF-8; invalid UTF-8 is an error naming its line.
+fn utf8_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, AverageError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = e.valid_up_to();
+        let line = (0..valid).filter(|&i| ends_line(bytes, i)).count() as u64 + 1;
+        let line_start = (0..valid)
+            .rev()
+            .find(|&i| ends_line(bytes, i))
+            .map_or(0, |i| i + 1);
+        malformed(
+            path,
+            line,
+            None,
+            format!(
+                "not valid UTF-8 (byte {} of the line); the file must be UTF-8 text",
+                valid - line_start + 1
+            ),
+        )
+    })
+}
+
 /// Reads and checks a CSV of log-likelihoods.
 ///
 /// # Errors
-/// An unreadable or empty file, a header without models or naming one twice, a row with the
-/// wrong number of
-/// columns, a field that is not a number, a NaN or `+inf`; each names the file, line and
-/// column.
+/// An unreadable or empty file, text that is not UTF-8, a header without models, with an
+/// empty model name or naming one twice, a row with the wrong number of columns, a field
+/// that is not a number, a NaN or `+inf`; each names the file and line (counted in the file's
+/// bytes, so right after CRLF endings and blank lines) and the column where there is one.
 pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AverageError::Read {
+    let bytes = std::fs::read(path).map_err(|source| AverageError::Read {
         path: path.to_path_buf(),
         source,
     })?;
+    let text = utf8_text(path, &bytes)?;
     if text.trim().is_empty() {
         return Err(malformed(
             path,
@@ -131,23 +212,34 @@ pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
             "empty file; expected a header naming the models".into(),
         ));
     }
+    let mut lines = LineCounter::new(text.as_bytes());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let models: Vec<String> = reader
-        .headers()
-        .map_err(|e| malformed(path, 1, None, e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let header = reader.headers().map_err(|e| {
+        let line = e.position().map_or(1, |p| lines.line_of(p.byte()));
+        malformed(path, line, None, e.to_string())
+    })?;
+    let header_line = header.position().map_or(1, |p| lines.line_of(p.byte()));
+    let models: Vec<String> = header.iter().map(str::to_string).collect();
     if models.iter().all(String::is_empty) {
         return Err(malformed(
             path,
-            1,
+            header_line,
             None,
             "the header names no models".into(),
+        ));
+    }
+    // an empty name (as a trailing comma makes) would be a column of the output without a
+    // model, and the first place a row's count disagreed with it would be far from the cause
+    if let Some(c) = models.iter().position(String::is_empty) {
+        return Err(malformed(
+            path,
+            header_line,
+            Some((c + 1, "")),
+            "empty model name".into(),
         ));
     }
     // the output names its columns after the models: two with one name could not be told
@@ -156,7 +248,7 @@ pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
         if let Some(first) = models[..c].iter().position(|other| other == name) {
             return Err(malformed(
                 path,
-                1,
+                header_line,
                 Some((c + 1, name)),
                 format!("model name repeated (first in column {})", first + 1),
             ));
@@ -165,10 +257,10 @@ pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
             malformed(path, line, None, e.to_string())
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
         if record.len() != models.len() {
             return Err(malformed(
                 path,
@@ -205,7 +297,7 @@ pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
     if rows.is_empty() {
         return Err(malformed(
             path,
-            2,
+            header_line + 1,
             None,
             "no observations after the header".into(),
         ));
@@ -259,6 +351,47 @@ impl AverageArgs {
     }
 }
 
+/// The `--prior` error for entry `index` (from 0) of value `value`: the entry counted from
+/// 1 and the model it belongs to, as the CSV errors name columns.
+fn prior_entry_error(models: &[String], index: usize, value: f64) -> AverageError {
+    AverageError::Argument {
+        argument: "--prior",
+        reason: format!(
+            "entry {} (model `{}`) is {value}; every entry must be finite and non-negative",
+            index + 1,
+            models[index]
+        ),
+    }
+}
+
+/// The prior over `models`: uniform without `--prior`, else the values given, one per model
+/// in header order, each finite and non-negative (their sum is checked by the method).
+fn prior(given: Option<&[f64]>, models: &[String]) -> Result<Vec<f64>, AverageError> {
+    let k = models.len();
+    let Some(values) = given else {
+        return Ok(vec![1.0 / k as f64; k]);
+    };
+    if values.len() != k {
+        let plural = if values.len() == 1 { "" } else { "s" };
+        let models_plural = if k == 1 { "" } else { "s" };
+        return Err(AverageError::Argument {
+            argument: "--prior",
+            reason: format!(
+                "{} value{plural} for {k} model{models_plural} (one per column of the header)",
+                values.len()
+            ),
+        });
+    }
+    if let Some((index, &value)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+    {
+        return Err(prior_entry_error(models, index, value));
+    }
+    Ok(values.to_vec())
+}
+
 /// Runs `alrao average`: reads, mixes, and writes the output through a temporary file.
 ///
 /// # Errors
@@ -266,22 +399,16 @@ impl AverageArgs {
 pub fn run(args: &AverageArgs) -> Result<(), AverageError> {
     let method = args.method()?;
     let table = read_table(&args.input)?;
-    let k = table.models.len();
-    let prior = match &args.prior {
-        None => vec![1.0 / k as f64; k],
-        Some(p) if p.len() != k => {
-            return Err(AverageError::Argument {
-                argument: "--prior",
-                reason: format!("{} values for {k} models", p.len()),
-            })
+    let prior = prior(args.prior.as_deref(), &table.models)?;
+    let mut average: Box<dyn ModelAverage> = method.build(&prior).map_err(|e| match e {
+        AveragingError::InvalidPrior { model, value } => {
+            prior_entry_error(&table.models, model, value)
         }
-        Some(p) => p.clone(),
-    };
-    let mut average: Box<dyn ModelAverage> =
-        method.build(&prior).map_err(|e| AverageError::Argument {
+        e => AverageError::Argument {
             argument: "--prior",
             reason: e.to_string(),
-        })?;
+        },
+    })?;
 
     // the header through the csv writer, so that a model name holding a comma or a quote
     // comes out quoted as it came in

@@ -6,13 +6,15 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use alrao::averaging::Method;
+use alrao::averaging::{AveragingError, Method};
 use alrao::data::{load_sklearn, SklearnDataSet};
 use alrao::testbed::{
-    descent_budget, FullBatchAlrao, LogisticProblem, Optimum, StepRecord, DEFAULT_CERTIFICATE,
+    descent_budget, FullBatchAlrao, LogisticProblem, Optimum, StepRecord, TestbedError,
+    DEFAULT_CERTIFICATE,
 };
 use alrao::training::{copy_learning_rates, write_atomic};
 use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
 
 /// Arguments of `alrao theorem1`.
@@ -37,8 +39,9 @@ pub struct Theorem1Args {
     /// Number of copies, rates spread log-uniformly from eta-min to eta-max.
     #[arg(long, default_value_t = 10)]
     copies: usize,
-    /// Full-batch gradient steps.
-    #[arg(long, default_value_t = 3000, value_parser = at_least_one, allow_hyphen_values = true)]
+    /// Full-batch gradient steps, from 1 to 1,000,000 (every step's record is held in memory
+    /// until the end, when the trajectory is written).
+    #[arg(long, default_value_t = 3000, value_parser = step_count, allow_hyphen_values = true)]
     steps: u64,
     /// Model averaging over the copies: bma (the theorem's) or switch.
     #[arg(long, value_enum, default_value_t = AverageName::Bma)]
@@ -46,7 +49,8 @@ pub struct Theorem1Args {
     /// The switch's theta, in [0, 1) (default 0.999); --method switch only.
     #[arg(long, allow_hyphen_values = true)]
     theta: Option<f64>,
-    /// Directory for the trajectory CSV and the plot.
+    /// Directory for the report, the trajectory CSV and the plot; created if missing (before
+    /// the run, so that a bad one fails at once), the files written at the end.
     #[arg(long, default_value = "runs/theorem1")]
     out: PathBuf,
 }
@@ -68,9 +72,11 @@ const DEFAULT_THETA: f64 = 0.999;
 ///
 /// # Errors
 ///
-/// Bad arguments (named), a missing or malformed data file, Newton's method failing to
-/// certify `L*`, and write errors. Nothing is written before the run has finished, and
-/// every file is written to a temporary name and renamed.
+/// Bad arguments (named), an `--out` that is not a directory or cannot be created, a missing
+/// or malformed data file, Newton's method failing to certify `L*`, every copy diverging (the
+/// mixture's likelihood becomes zero), and write errors. No file is written before the run
+/// has finished (only `--out` is created, at the start), and every file is written to a
+/// temporary name and renamed.
 pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
     let rates = copy_learning_rates(args.eta_min, args.eta_max, args.copies)
         .map_err(|e| format!("--eta-min/--eta-max/--copies: {e}"))?;
@@ -91,6 +97,7 @@ pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
             Method::Switch { theta }
         }
     };
+    prepare_out(&args.out)?;
     let data = load_sklearn(args.data, &args.data_dir)?;
     let problem = LogisticProblem::from_tabular(&data, args.ridge)?;
     let lambda = problem.smoothness();
@@ -98,9 +105,12 @@ pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
 
     let mut alrao = FullBatchAlrao::new(&problem, &rates, method)?;
     let mut records = vec![alrao.record()];
+    let bar = step_bar(args.steps);
     for _ in 0..args.steps {
-        records.push(alrao.step()?);
+        records.push(alrao.step().map_err(diverged)?);
+        bar.inc(1);
     }
+    bar.finish_and_clear();
 
     let report = report(args, &problem, lambda, &optimum, &rates, &records);
     // the files first: a reader that closes standard output early ends the program
@@ -120,14 +130,66 @@ pub fn run(args: &Theorem1Args) -> Result<(), AnyError> {
     Ok(())
 }
 
-/// `--steps`: a whole number of steps, at least one.
-fn at_least_one(text: &str) -> Result<u64, String> {
+/// The most `--steps`: the record of every step (each copy's loss and weight) is held in
+/// memory until the trajectory is written at the end.
+const MAX_STEPS: u64 = 1_000_000;
+
+/// `--steps`: a whole number of steps, from 1 to [`MAX_STEPS`].
+fn step_count(text: &str) -> Result<u64, String> {
     match text.parse::<u64>() {
-        Ok(n) if n >= 1 => Ok(n),
+        Ok(n) if (1..=MAX_STEPS).contains(&n) => Ok(n),
+        Ok(n) if n > MAX_STEPS => Err(format!(
+            "at most {MAX_STEPS} steps (every step's record is held in memory until the \
+             trajectory is written); got {n}"
+        )),
         _ => Err(format!(
             "must be a whole number of steps, at least 1; got `{text}`"
         )),
     }
+}
+
+/// Creates `--out` if it is missing, so that a path that cannot hold the results fails
+/// before the run rather than after it.
+fn prepare_out(out: &Path) -> Result<(), AnyError> {
+    if out.exists() && !out.is_dir() {
+        return Err(format!("--out: {} is not a directory", out.display()).into());
+    }
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("--out: cannot create {}: {e}", out.display()))?;
+    Ok(())
+}
+
+/// A progress bar over the steps, on standard error (indicatif draws nothing when standard
+/// error is not a terminal, so piped or captured output stays clean).
+fn step_bar(steps: u64) -> ProgressBar {
+    let bar = ProgressBar::new(steps);
+    bar.set_style(
+        ProgressStyle::with_template("  step [{bar:30}] {pos}/{len} ({eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// A failed step as the user can act on it: the mixture's likelihood becomes zero only when
+/// every copy has diverged (its loss infinite, or so large that its likelihood rounds to
+/// zero), so that is said, with what to change; other errors pass through.
+fn diverged(error: TestbedError) -> AnyError {
+    match error {
+        TestbedError::Averaging(AveragingError::ZeroMixtureLikelihood { step }) => format!(
+            "every copy diverged by step {step}: each copy's loss became infinite (or so large \
+             that its likelihood rounds to zero), leaving the average nothing to weigh; try a \
+             lower --eta-min/--eta-max or a smaller --ridge (the Hessian bound lambda grows \
+             with the ridge, and Theorem 1 needs a copy with eta <= 1/lambda)"
+        )
+        .into(),
+        e => e.into(),
+    }
+}
+
+/// `"1 copy"`, `"3 copies"`: `count` and the noun, singular for one.
+fn counted(count: u64, singular: &str, plural: &str) -> String {
+    format!("{count} {}", if count == 1 { singular } else { plural })
 }
 
 fn method_name(method: AverageName) -> &'static str {
@@ -163,15 +225,15 @@ fn report(
     );
     let _ = writeln!(
         out,
-        "averaging: {}, {} copies, {} full-batch steps from zero",
+        "averaging: {}, {}, {} from zero",
         match args.method {
             AverageName::Bma => "BMA".to_string(),
             AverageName::Switch => {
                 format!("switch (theta {})", args.theta.unwrap_or(DEFAULT_THETA))
             }
         },
-        rates.len(),
-        args.steps
+        counted(rates.len() as u64, "copy", "copies"),
+        counted(args.steps, "full-batch step", "full-batch steps")
     );
     let _ = writeln!(
         out,
@@ -189,19 +251,30 @@ fn report(
     if let Some(j0) = rates.iter().rposition(|&eta| eta <= 1.0 / lambda) {
         let initial_gap = records[0].copy_losses[j0] - optimum.loss;
         let budget = descent_budget(initial_gap, 1e-3, rates[j0], problem.ridge());
-        let beyond = if budget > args.steps {
-            format!(
-                " (beyond this run's {} steps; the bound is pessimistic)",
-                args.steps
-            )
+        if budget == u64::MAX {
+            // `descent_budget` saturates: eta * ridge is so small that the contraction per
+            // step rounds to nothing and the count is infinite or past u64
+            let _ = writeln!(
+                out,
+                "copy {j0} has eta <= 1/lambda, but the descent bound gives no finite step count \
+                 for reaching 1e-3 of L* (its eta * ridge = {:.1e} is too small)",
+                rates[j0] * problem.ridge()
+            );
         } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "copy {j0} has eta <= 1/lambda: the descent bound puts it within 1e-3 of L* by step \
-             {budget}{beyond}"
-        );
+            let beyond = if budget > args.steps {
+                format!(
+                    " (beyond this run's {}; the bound is pessimistic)",
+                    counted(args.steps, "step", "steps")
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "copy {j0} has eta <= 1/lambda: the descent bound puts it within 1e-3 of L* by \
+                 step {budget}{beyond}"
+            );
+        }
     } else {
         let _ = writeln!(out, "no copy has eta <= 1/lambda: Theorem 1 does not apply");
     }
@@ -275,9 +348,14 @@ fn trajectory_csv(records: &[StepRecord], l_star: f64) -> String {
     out
 }
 
+/// Up to this many copies, each has a colour far from the others and a legend entry of its
+/// own; beyond, the copies are shaded along a gradient by index and the legend names the first
+/// and the last (a legend line per copy would run off the image, and colours would repeat).
+const DISTINCT_COPIES: usize = 12;
+
 /// Ten colours far apart (the usual qualitative "category 10" set), then hues around the
-/// circle for more copies.
-fn copy_color(j: usize) -> RGBColor {
+/// circle for copies 10 and 11.
+fn distinct_color(j: usize) -> RGBColor {
     const TEN: [(u8, u8, u8); 10] = [
         (31, 119, 180),
         (255, 127, 14),
@@ -299,9 +377,45 @@ fn copy_color(j: usize) -> RGBColor {
     }
 }
 
+/// Viridis (matplotlib's perceptually uniform colour map, dark purple through teal to
+/// yellow) at `t` in `[0, 1]`, interpolated linearly between nine samples of the map. Only
+/// the map's first 90% is used, so that the lightest colour still shows on white.
+fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(u8, u8, u8); 9] = [
+        (68, 1, 84),
+        (71, 45, 123),
+        (59, 82, 139),
+        (44, 114, 142),
+        (33, 145, 140),
+        (40, 174, 128),
+        (94, 201, 98),
+        (173, 220, 48),
+        (253, 231, 37),
+    ];
+    let x = 0.9 * t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(STOPS.len() - 2);
+    let f = x - i as f64;
+    let mix = |a: u8, b: u8| (f64::from(a) + f * (f64::from(b) - f64::from(a))).round() as u8;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// The colour of copy `j` of `k`: one of [`distinct_color`]'s for up to [`DISTINCT_COPIES`]
+/// copies, else [`viridis`] at `j / (k - 1)`, dark for the lowest rate, light for the highest.
+fn copy_color(j: usize, k: usize) -> RGBColor {
+    if k <= DISTINCT_COPIES {
+        distinct_color(j)
+    } else {
+        viridis(j as f64 / (k - 1) as f64)
+    }
+}
+
 /// The gap `L - L*` against the step, log-log, for Alrao and every copy, as PNG, drawn
 /// within `[1e-15, 100 gap_0]` (a diverging copy runs along the top, and leaves the plot
-/// once its loss is infinite). Drawn to a temporary file, then renamed.
+/// once its loss is infinite). Up to [`DISTINCT_COPIES`] copies, each has its own colour and
+/// legend entry; with more, they are shaded by index ([`copy_color`]) and the legend shows
+/// Alrao, the first copy, the ones between (as one entry) and the last. Drawn to a temporary
+/// file, then renamed.
 fn plot(
     path: &Path,
     args: &Theorem1Args,
@@ -343,7 +457,8 @@ fn plot(
             .x_label_area_size(45)
             .y_label_area_size(70)
             .build_cartesian_2d(
-                (1u64..records.len() as u64).log_scale(),
+                // at least 1..2, so that a one-step run has an axis
+                (1u64..(records.len() as u64).max(2)).log_scale(),
                 (floor..top).log_scale(),
             )?;
         chart
@@ -354,28 +469,65 @@ fn plot(
             .label_style(("sans-serif", 16))
             .axis_desc_style(("sans-serif", 18))
             .draw()?;
+        // a one-step run has one point per line, which a line alone does not show: mark it
+        let (marker, alrao_marker) = if records.len() == 2 { (5, 8) } else { (0, 0) };
         // Alrao first and thick, so that the copy it follows shows on top of it
         chart
-            .draw_series(LineSeries::new(
-                records[1..].iter().map(|r| (r.step, gap(r.alrao_loss))),
-                BLACK.stroke_width(5),
-            ))?
+            .draw_series(
+                LineSeries::new(
+                    records[1..].iter().map(|r| (r.step, gap(r.alrao_loss))),
+                    BLACK.stroke_width(5),
+                )
+                .point_size(alrao_marker),
+            )?
             .label("Alrao")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(5)));
+        let k = rates.len();
         for (j, eta) in rates.iter().enumerate() {
-            let color = copy_color(j);
-            chart
-                .draw_series(LineSeries::new(
+            let color = copy_color(j, k);
+            let series = chart.draw_series(
+                LineSeries::new(
                     records[1..]
                         .iter()
                         .filter(|r| r.copy_losses[j].is_finite())
                         .map(|r| (r.step, gap(r.copy_losses[j]))),
                     color.stroke_width(2),
-                ))?
-                .label(format!("copy {j}, eta {eta:.1e}"))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+                )
+                .point_size(marker),
+            )?;
+            let line = move |(x, y): (i32, i32)| {
+                PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+            };
+            if k <= DISTINCT_COPIES {
+                series
+                    .label(format!("copy {j}, eta {eta:.1e}"))
+                    .legend(line);
+            } else if j == 0 {
+                series
+                    .label(format!("copy 0, eta {eta:.1e} (darkest)"))
+                    .legend(line);
+            } else if j == k - 1 {
+                series
+                    .label(format!("copy {j}, eta {eta:.1e} (lightest)"))
+                    .legend(line);
+            } else if j == 1 {
+                // one entry for the copies between, its line shaded as they are
+                let (dark, middle, light) =
+                    (copy_color(1, k), copy_color(k / 2, k), copy_color(k - 2, k));
+                series
+                    .label(format!(
+                        "copies 1..{}, eta {:.1e} to {:.1e}, shaded by index",
+                        k - 2,
+                        rates[1],
+                        rates[k - 2]
+                    ))
+                    .legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new([(0, 0), (7, 0)], dark.stroke_width(2))
+                            + PathElement::new([(7, 0), (14, 0)], middle.stroke_width(2))
+                            + PathElement::new([(14, 0), (20, 0)], light.stroke_width(2))
+                    });
+            }
         }
         chart
             .configure_series_labels()
