@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 use alrao::data::{data_dir, FETCH_HINT};
 use common::alrao;
+use plotters::style::colors::colormaps::ViridisRGB;
+use plotters::style::RGBColor;
 
 fn real_data_dir() -> PathBuf {
     let root = data_dir();
@@ -387,13 +389,17 @@ fn one_copy_one_step_reads_in_the_singular_and_plots() {
 #[test]
 fn many_copies_are_shaded_along_a_gradient() {
     const CATEGORY_BLUE: [u8; 3] = [31, 119, 180];
-    const VIRIDIS_DARK: [u8; 3] = [68, 1, 84];
-    // viridis at 0.9, where the copies' ramp ends
-    const VIRIDIS_LIGHT: [u8; 3] = [189, 222, 46];
+    let viridis = |t: f64| {
+        let RGBColor(r, g, b) = ViridisRGB::get_color(t);
+        [r, g, b]
+    };
+    let viridis_dark = viridis(0.0);
+    // where the copies' ramp ends
+    let viridis_light = viridis(0.9);
     for (copies, present, absent) in [
-        ("12", CATEGORY_BLUE, VIRIDIS_DARK),
-        ("50", VIRIDIS_DARK, CATEGORY_BLUE),
-        ("50", VIRIDIS_LIGHT, CATEGORY_BLUE),
+        ("12", CATEGORY_BLUE, viridis_dark),
+        ("50", viridis_dark, CATEGORY_BLUE),
+        ("50", viridis_light, CATEGORY_BLUE),
     ] {
         let out = tempfile::tempdir().unwrap();
         let o = theorem1(&[
@@ -414,72 +420,15 @@ fn many_copies_are_shaded_along_a_gradient() {
     }
 }
 
-/// Width, height and RGB pixels of a PNG as plotters writes it (8-bit RGB, not interlaced):
-/// the IDAT chunks inflated, then PNG's five row filters undone.
+/// Width, height and RGB pixels of a PNG as plotters writes it (8-bit RGB).
 fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<[u8; 3]>) {
-    use std::io::Read;
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    let be32 = |b: &[u8]| u32::from_be_bytes(b[..4].try_into().unwrap()) as usize;
-    let (mut width, mut height, mut idat, mut at) = (0, 0, Vec::new(), 8);
-    while at + 8 <= bytes.len() {
-        let len = be32(&bytes[at..]);
-        let body = &bytes[at + 8..at + 8 + len];
-        match &bytes[at + 4..at + 8] {
-            b"IHDR" => {
-                (width, height) = (be32(body), be32(&body[4..]));
-                assert_eq!(
-                    (body[8], body[9], body[12]),
-                    (8, 2, 0),
-                    "8-bit RGB, no interlace"
-                );
-            }
-            b"IDAT" => idat.extend_from_slice(body),
-            _ => {}
-        }
-        at += 12 + len;
-    }
-    let mut raw = Vec::new();
-    flate2::read::ZlibDecoder::new(&idat[..])
-        .read_to_end(&mut raw)
-        .unwrap();
-    let stride = 3 * width;
-    assert_eq!(raw.len(), height * (stride + 1));
-    let mut rgb = vec![0u8; height * stride];
-    for y in 0..height {
-        let filter = raw[y * (stride + 1)];
-        for x in 0..stride {
-            let a = if x >= 3 { rgb[y * stride + x - 3] } else { 0 };
-            let b = if y > 0 { rgb[(y - 1) * stride + x] } else { 0 };
-            let c = if x >= 3 && y > 0 {
-                rgb[(y - 1) * stride + x - 3]
-            } else {
-                0
-            };
-            let predicted = match filter {
-                0 => 0,
-                1 => a,
-                2 => b,
-                3 => ((u16::from(a) + u16::from(b)) / 2) as u8,
-                4 => {
-                    let p = i16::from(a) + i16::from(b) - i16::from(c);
-                    let (pa, pb, pc) = (
-                        (p - i16::from(a)).abs(),
-                        (p - i16::from(b)).abs(),
-                        (p - i16::from(c)).abs(),
-                    );
-                    if pa <= pb && pa <= pc {
-                        a
-                    } else if pb <= pc {
-                        b
-                    } else {
-                        c
-                    }
-                }
-                f => panic!("PNG row filter {f}"),
-            };
-            rgb[y * stride + x] = raw[y * (stride + 1) + 1 + x].wrapping_add(predicted);
-        }
-    }
-    let pixels = rgb.chunks(3).map(|p| [p[0], p[1], p[2]]).collect();
-    (width, height, pixels)
+    let mut reader = png::Decoder::new(bytes).read_info().expect("a PNG");
+    let mut buffer = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut buffer).expect("one frame");
+    assert_eq!(frame.color_type, png::ColorType::Rgb, "plotters writes RGB");
+    let pixels = buffer[..frame.buffer_size()]
+        .chunks_exact(3)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (frame.width as usize, frame.height as usize, pixels)
 }

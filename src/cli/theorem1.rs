@@ -16,6 +16,7 @@ use alrao::training::{copy_learning_rates, write_atomic};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
+use plotters::style::colors::colormaps::ViridisRGB;
 
 /// Arguments of `alrao theorem1`.
 #[derive(Args)]
@@ -378,26 +379,10 @@ fn distinct_color(j: usize) -> RGBColor {
 }
 
 /// Viridis (matplotlib's perceptually uniform colour map, dark purple through teal to
-/// yellow) at `t` in `[0, 1]`, interpolated linearly between nine samples of the map. Only
-/// the map's first 90% is used, so that the lightest colour still shows on white.
+/// yellow, plotters' `ViridisRGB`) at `t` in `[0, 1]`. Only the map's first 90% is used, so
+/// that the lightest colour still shows on white.
 fn viridis(t: f64) -> RGBColor {
-    const STOPS: [(u8, u8, u8); 9] = [
-        (68, 1, 84),
-        (71, 45, 123),
-        (59, 82, 139),
-        (44, 114, 142),
-        (33, 145, 140),
-        (40, 174, 128),
-        (94, 201, 98),
-        (173, 220, 48),
-        (253, 231, 37),
-    ];
-    let x = 0.9 * t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(STOPS.len() - 2);
-    let f = x - i as f64;
-    let mix = |a: u8, b: u8| (f64::from(a) + f * (f64::from(b) - f64::from(a))).round() as u8;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    ViridisRGB::get_color(0.9 * t.clamp(0.0, 1.0))
 }
 
 /// The colour of copy `j` of `k`: one of [`distinct_color`]'s for up to [`DISTINCT_COPIES`]
