@@ -1,4 +1,4 @@
-//! Bayesian model averaging, in closed form.
+//! Bayesian model averaging: the closed form, computed step by step in log space.
 //!
 //! # Formula
 //!

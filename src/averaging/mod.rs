@@ -7,7 +7,8 @@
 //! - [`Switch`]: the switch distribution (van Erven, Grünwald, de Rooij, NIPS 2007,
 //!   Algorithm 1; Alrao paper, Appendix A), any prior over models, with its saved state
 //!   [`SwitchState`]. `theta = 0` is Bayesian model averaging.
-//! - [`Bma`]: Bayesian model averaging in closed form, any prior.
+//! - [`Bma`]: Bayesian model averaging, any prior, its closed form computed step by step in
+//!   log space.
 //! - [`FixedShare`]: fixed share (Herbster and Warmuth 1998), constant switching rate.
 //! - [`ObservationMode`]: what one observation is when the models score a minibatch,
 //!   [`ObservationMode::MinibatchMean`] (one tempered observation) or
