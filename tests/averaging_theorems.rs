@@ -483,3 +483,23 @@ fn bma_from_state_rejects_invalid_states() {
         "cumulative_log_loss"
     );
 }
+
+/// A saved state with a field its method does not have (here a `theta` in a BMA state, as
+/// if a switch's state had been edited into it) is refused, not half-read.
+#[test]
+fn saved_states_refuse_unknown_fields() {
+    let mut bma = Bma::new(2).unwrap();
+    bma.update(&[-1.0, -2.0]).unwrap();
+    let mut json: serde_json::Value = serde_json::to_value(bma.save()).unwrap();
+    assert_eq!(
+        serde_json::from_value::<alrao::averaging::AveragingState>(json.clone())
+            .unwrap()
+            .restore()
+            .unwrap()
+            .posterior(),
+        bma.posterior()
+    );
+    json["theta"] = serde_json::Value::String("0.5".into());
+    let error = serde_json::from_value::<alrao::averaging::AveragingState>(json).unwrap_err();
+    assert!(error.to_string().contains("theta"), "{error}");
+}

@@ -22,7 +22,7 @@ use dashu_float::FBig;
 
 use super::error::AveragingError;
 use super::input::check_log_likelihoods;
-use super::prior::check_prior;
+use super::prior::{check_prior, uniform_prior};
 use super::switch::check_theta;
 
 /// The least precision accepted, in bits.
@@ -67,6 +67,17 @@ pub struct HighPrecisionSwitch {
 }
 
 impl HighPrecisionSwitch {
+    /// The switch with the uniform prior over `n_models` models and switching parameter
+    /// `theta` (taken exactly from its f64 value), computing with `precision_bits` bits.
+    ///
+    /// # Errors
+    ///
+    /// [`AveragingError::NoModels`] when `n_models == 0`, and as
+    /// [`HighPrecisionSwitch::with_prior`].
+    pub fn new(n_models: usize, theta: f64, precision_bits: usize) -> Result<Self, AveragingError> {
+        Self::with_prior(&uniform_prior(n_models)?, theta, precision_bits)
+    }
+
     /// The switch with prior `prior` over models and switching parameter `theta`, both
     /// taken exactly from their f64 values, computing with `precision_bits` bits.
     ///

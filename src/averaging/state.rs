@@ -4,7 +4,8 @@
 //! Floats are written as text, in Rust's shortest round-trip decimal form (`-inf` for a
 //! zero weight in log space), so that any serde format, JSON included, restores them bit
 //! for bit: JSON has no infinities, and common JSON readers round the last bit of some
-//! decimals.
+//! decimals. A field that a state does not have is refused rather than ignored, so that a
+//! state saved by another method, or by an older form of this one, is not half-read.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,7 @@ use super::switch::Switch;
 /// The step counter is part of the state: the hazard `1/(t+1)` depends on it, and a resume
 /// that restarted it at 1 would apply the wrong prior to every later observation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SwitchState {
     /// The switching parameter, in `[0, 1)`.
     #[serde(with = "float_text")]
@@ -41,6 +43,7 @@ pub struct SwitchState {
 
 /// Everything a [`Bma`](super::Bma) needs to continue bit for bit where it stopped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BmaState {
     /// Observations processed so far.
     pub steps: u64,
@@ -59,6 +62,7 @@ pub struct BmaState {
 /// Everything a [`FixedShare`](super::FixedShare) needs to continue bit for bit where it
 /// stopped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FixedShareState {
     /// The switching rate, in `[0, 1]`.
     #[serde(with = "float_text")]
