@@ -97,12 +97,13 @@ fn malformed_input_is_located_and_nothing_is_written() {
 }
 
 /// Line numbers are counted in the file's bytes: right after CRLF line endings, blank lines
-/// (which the csv reader skips) and a lone CR, and for text that is not UTF-8.
+/// (which the csv reader skips) and a lone CR, and for text that is not UTF-8; a field
+/// holding a line break is shown escaped.
 #[test]
 fn line_numbers_follow_crlf_blank_lines_and_invalid_utf8() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.csv");
-    let cases: [(&[u8], &str); 7] = [
+    let cases: [(&[u8], &str); 8] = [
         (
             b"a,b\r\n-1,-2\r\n-1,abc\r\n",
             "line 3, column 2 (`b`): `abc` is not a number",
@@ -121,6 +122,11 @@ fn line_numbers_follow_crlf_blank_lines_and_invalid_utf8() {
         (
             b"a,b\n-1,-2\n-1,-\xff\n",
             "line 3: not valid UTF-8 (byte 5 of the line)",
+        ),
+        // a quoted field holding a line break is shown escaped, on the message's one line
+        (
+            b"a,b\n-1,\"x\r\ny\"\n",
+            "line 2, column 2 (`b`): `x\\r\\ny` is not a number",
         ),
     ];
     for (i, (bytes, expected)) in cases.iter().enumerate() {

@@ -276,9 +276,11 @@ pub fn read_table(path: &Path) -> Result<LogLikelihoodTable, AverageError> {
         let mut row = Vec::with_capacity(models.len());
         for (c, field) in record.iter().enumerate() {
             let at = Some((c + 1, models[c].as_str()));
-            let value: f64 = field
-                .parse()
-                .map_err(|_| malformed(path, line, at, format!("`{field}` is not a number")))?;
+            let value: f64 = field.parse().map_err(|_| {
+                // escaped, so that a quoted line break keeps the message on one line
+                let shown = field.escape_debug();
+                malformed(path, line, at, format!("`{shown}` is not a number"))
+            })?;
             if value.is_nan() {
                 return Err(malformed(path, line, at, "NaN log-likelihood".into()));
             }
