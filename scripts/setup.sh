@@ -3,7 +3,7 @@
 #
 #   scripts/setup.sh
 #
-# 1. installs the system tools the data script needs (npm, pip, dpkg) and the font libraries
+# 1. installs (scripts/system-packages.sh) the system tools the data script needs (npm, pip, dpkg) and the font libraries
 #    of the plots (fontconfig, FreeType) where they are missing, through apt-get (as root, or
 #    with sudo);
 # 2. fetches the real data sets into data/ (scripts/fetch-data.sh; checksums checked);
@@ -16,22 +16,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-missing=()
-command -v npm >/dev/null || missing+=(npm)
-python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
-command -v dpkg >/dev/null || missing+=(dpkg)
-# the PNG plots of `alrao theorem1` render text through fontconfig and FreeType
-command -v pkg-config >/dev/null || missing+=(pkg-config)
-pkg-config --exists fontconfig 2>/dev/null || missing+=(libfontconfig1-dev)
-pkg-config --exists freetype2 2>/dev/null || missing+=(libfreetype-dev)
-fc-list 2>/dev/null | grep -q . || missing+=(fonts-dejavu-core)
-if ((${#missing[@]})); then
-    sudo=""
-    [[ "$(id -u)" == 0 ]] || sudo="sudo"
-    echo "installing ${missing[*]} with apt-get"
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq "${missing[@]}"
-fi
+scripts/system-packages.sh
 if ! command -v cargo >/dev/null; then
     echo "error: cargo not found; install a Rust toolchain (1.85 or later) first" >&2
     exit 1

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # alrao's test suite, as CI runs it (.ci/run calls this script).
 #
-# Fetches the real data first (about 15 s; skipped when present) so that the tests on real
-# files run, then checks formatting, lints, the documentation, that the averaging layer
-# builds and passes its tests without candle (and the testbed builds without it), and runs every test.
+# Installs the system packages it lacks (scripts/system-packages.sh: the data tools and the
+# plots' font libraries) and fetches the real data (about 15 s; skipped when present) so that
+# the tests on real files run, then checks formatting, lints, the documentation, that the
+# averaging layer builds and passes its tests without candle (and the testbed builds without
+# it), and runs every test.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+scripts/system-packages.sh
 scripts/fetch-data.sh
 
 cargo fmt --all -- --check
