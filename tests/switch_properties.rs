@@ -73,6 +73,47 @@ fn check_forward_weights_equal_sums(
     Ok(())
 }
 
+/// Feeds `ln p` to the f64 switch and `p` to the exact one and checks, after every
+/// observation, the posterior and `-ln P_sw` to `F64_VS_EXACT`; both must report a zero
+/// mixture likelihood at the same step, and end at the same step count.
+fn check_f64_follows_exact(
+    mut float: Switch,
+    mut exact: ExactSwitch,
+    rows: &[Vec<BigRational>],
+) -> Result<(), TestCaseError> {
+    for row in rows {
+        let log_row: Vec<f64> = row.iter().map(ln_rational).collect();
+        match (exact.update(row), float.update(&log_row)) {
+            (Ok(()), Ok(())) => {}
+            (Err(e), Err(f)) => {
+                prop_assert_eq!(e, f);
+                break;
+            }
+            (e, f) => prop_assert!(false, "exact {:?}, f64 {:?}", e, f),
+        }
+        for (k, (a, b)) in float.posterior().iter().zip(&exact.posterior()).enumerate() {
+            prop_assert!(
+                close(*a, to_f64(b), F64_VS_EXACT),
+                "step {}, model {}: f64 {} exact {}",
+                exact.steps(),
+                k,
+                a,
+                b
+            );
+        }
+        let exact_loss = -ln_rational(&exact.total_likelihood());
+        prop_assert!(
+            close(float.cumulative_log_loss(), exact_loss, F64_VS_EXACT),
+            "step {}: f64 log-loss {} exact {}",
+            exact.steps(),
+            float.cumulative_log_loss(),
+            exact_loss
+        );
+    }
+    prop_assert_eq!(float.steps(), exact.steps());
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config(128))]
 
@@ -124,31 +165,9 @@ proptest! {
         (prior, theta, rows) in exact_prior_case(5, 30),
     ) {
         let float_prior: Vec<f64> = prior.iter().map(to_f64).collect();
-        let mut float = Switch::with_prior(&float_prior, to_f64(&theta)).unwrap();
-        let mut exact = ExactSwitch::with_prior(&prior, theta).unwrap();
-        for row in &rows {
-            let log_row: Vec<f64> = row.iter().map(ln_rational).collect();
-            match (exact.update(row), float.update(&log_row)) {
-                (Ok(()), Ok(())) => {}
-                (Err(e), Err(f)) => {
-                    prop_assert_eq!(e, f);
-                    break;
-                }
-                (e, f) => prop_assert!(false, "exact {:?}, f64 {:?}", e, f),
-            }
-            for (k, (a, b)) in float.posterior().iter().zip(&exact.posterior()).enumerate() {
-                prop_assert!(
-                    close(*a, to_f64(b), F64_VS_EXACT),
-                    "step {}, model {}: f64 {} exact {}", exact.steps(), k, a, b
-                );
-            }
-            let exact_loss = -ln_rational(&exact.total_likelihood());
-            prop_assert!(
-                close(float.cumulative_log_loss(), exact_loss, F64_VS_EXACT),
-                "step {}: f64 log-loss {} exact {}",
-                exact.steps(), float.cumulative_log_loss(), exact_loss
-            );
-        }
+        let float = Switch::with_prior(&float_prior, to_f64(&theta)).unwrap();
+        let exact = ExactSwitch::with_prior(&prior, theta).unwrap();
+        check_f64_follows_exact(float, exact, &rows)?;
     }
 
     /// Property 3: the f64 log-space switch fed `ln p` agrees with the exact switch fed `p`
@@ -159,33 +178,9 @@ proptest! {
     fn f64_switch_agrees_with_exact_switch(
         (n_models, theta, rows) in exact_case(5, 30),
     ) {
-        let mut exact = ExactSwitch::new(n_models, theta.clone()).unwrap();
-        let mut float = Switch::new(n_models, to_f64(&theta)).unwrap();
-        for row in &rows {
-            let log_row: Vec<f64> = row.iter().map(ln_rational).collect();
-            match (exact.update(row), float.update(&log_row)) {
-                (Ok(()), Ok(())) => {}
-                (Err(e), Err(f)) => {
-                    prop_assert_eq!(e, f);
-                    break;
-                }
-                (e, f) => prop_assert!(false, "exact {:?}, f64 {:?}", e, f),
-            }
-            let exact_posterior = exact.posterior();
-            for (k, (a, b)) in float.posterior().iter().zip(&exact_posterior).enumerate() {
-                prop_assert!(
-                    close(*a, to_f64(b), F64_VS_EXACT),
-                    "step {}, model {}: f64 {} exact {}", exact.steps(), k, a, b
-                );
-            }
-            let exact_loss = -ln_rational(&exact.total_likelihood());
-            prop_assert!(
-                close(float.cumulative_log_loss(), exact_loss, F64_VS_EXACT),
-                "step {}: f64 log-loss {} exact {}",
-                exact.steps(), float.cumulative_log_loss(), exact_loss
-            );
-        }
-        prop_assert_eq!(float.steps(), exact.steps());
+        let float = Switch::new(n_models, to_f64(&theta)).unwrap();
+        let exact = ExactSwitch::new(n_models, theta.clone()).unwrap();
+        check_f64_follows_exact(float, exact, &rows)?;
     }
 
     /// Property 4: with likelihoods of zero (`-inf` logs) among the models, any theta
