@@ -23,6 +23,14 @@ fn real_data_dir() -> PathBuf {
     root
 }
 
+/// Runs `alrao theorem1` on the real data with `args` after `theorem1`.
+fn theorem1(args: &[&str]) -> std::process::Output {
+    let data = real_data_dir();
+    let mut all = vec!["theorem1", "--data-dir", data.to_str().unwrap()];
+    all.extend_from_slice(args);
+    alrao(&all)
+}
+
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -33,14 +41,10 @@ fn stderr(o: &std::process::Output) -> String {
 /// is written to standard error (the progress bar is not drawn off a terminal).
 #[test]
 fn iris_run_writes_report_trajectory_and_plot() {
-    let data = real_data_dir();
     let out = tempfile::tempdir().unwrap();
-    let o = alrao(&[
-        "theorem1",
+    let o = theorem1(&[
         "--data",
         "iris",
-        "--data-dir",
-        data.to_str().unwrap(),
         "--steps",
         "300",
         "--out",
@@ -107,14 +111,10 @@ fn iris_run_writes_report_trajectory_and_plot() {
 /// once hung here).
 #[test]
 fn diverging_copies_are_reported_and_plotted() {
-    let data = real_data_dir();
     let out = tempfile::tempdir().unwrap();
-    let o = alrao(&[
-        "theorem1",
+    let o = theorem1(&[
         "--data",
         "wine",
-        "--data-dir",
-        data.to_str().unwrap(),
         "--eta-max",
         "1e6",
         "--steps",
@@ -243,14 +243,6 @@ fn bad_arguments_are_named_and_nothing_is_overwritten() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&kept).unwrap(), "precious\n");
-}
-
-/// Runs `alrao theorem1` on the real data with `args` after `theorem1`.
-fn theorem1(args: &[&str]) -> std::process::Output {
-    let data = real_data_dir();
-    let mut all = vec!["theorem1", "--data-dir", data.to_str().unwrap()];
-    all.extend_from_slice(args);
-    alrao(&all)
 }
 
 /// `--out` is checked before the run: a file there is refused by name, a directory that
