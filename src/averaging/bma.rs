@@ -174,19 +174,15 @@ impl ModelAverage for Bma {
         if shift == f64::NEG_INFINITY {
             return Err(AveragingError::ZeroMixtureLikelihood { step });
         }
-        let unnormalised: Vec<f64> = self
-            .log_posterior
-            .iter()
-            .zip(log_likelihoods)
-            .map(|(a, x)| a + (x - shift))
-            .collect();
-        // ln sum_j a_j p_j - shift
-        let log_mixture = log_sum_exp(&unnormalised);
-        if log_mixture == f64::NEG_INFINITY {
-            return Err(AveragingError::ZeroMixtureLikelihood { step });
+        // the model giving `shift` has weight and a finite log-likelihood, so from here on
+        // the mixture's likelihood is positive and nothing can fail: update in place
+        for (a, x) in self.log_posterior.iter_mut().zip(log_likelihoods) {
+            *a += x - shift;
         }
-        for (a, u) in self.log_posterior.iter_mut().zip(&unnormalised) {
-            *a = u - log_mixture;
+        // ln sum_j a_j p_j - shift
+        let log_mixture = log_sum_exp(&self.log_posterior);
+        for a in &mut self.log_posterior {
+            *a -= log_mixture;
         }
         self.cumulative_log_loss -= log_mixture + shift;
         self.steps = step;
